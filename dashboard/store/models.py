@@ -43,6 +43,7 @@ class Base(DeclarativeBase):
 
 WAITING = text("answered_at IS NULL AND abandoned_at IS NULL AND ended_at IS NULL")
 CURRENT_STATE = text("ended_at IS NULL")
+UNANSWERED_ASYNC = text("response_due_at IS NOT NULL AND answered_at IS NULL")
 
 
 class ContactRow(Base):
@@ -55,6 +56,9 @@ class ContactRow(Base):
         Index("ix_contacts_customer_arrived", "customer_id", "arrived_at"),
         Index("ix_contacts_waiting", "queue", "arrived_at",
               sqlite_where=WAITING, postgresql_where=WAITING),
+        Index("ix_contacts_response_due", "response_due_at",
+              sqlite_where=UNANSWERED_ASYNC, postgresql_where=UNANSWERED_ASYNC),
+        Index("ix_contacts_updated", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -77,6 +81,9 @@ class ContactRow(Base):
     # arrival of the same customer's next contact, when there is one: makes "repeat contact"
     # and FCR a lookup instead of a self-join
     next_contact_at: Mapped[Optional[datetime]]
+    # asynchronous channels: arrival + the queue's first-response target; when it passes
+    # unanswered, the contact counts against the response SLA from then on
+    response_due_at: Mapped[Optional[datetime]]
     updated_at: Mapped[datetime]
 
 
