@@ -1,0 +1,240 @@
+"""Additive counts per 15-minute interval: what each record contributes to the roll-ups.
+
+Every stored roll-up row is a ``Counts``; a longer window is the sum of its
+intervals and its ratios are taken last (METRICS.md, "Aggregation rules"). The
+same functions feed the roll-ups and the direct computation over raw records, so
+the two cannot disagree.
+
+Every current IANA zone's UTC offset is a whole number of quarter hours, so the
+15-minute grid is the same in UTC and in the site's zone: intervals are floored
+in UTC, and days and weeks are cut in the site's zone by ``dashboard.metrics.windows``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from dashboard.records import ASYNC_CHANNELS
+
+INTERVAL = timedelta(minutes=15)
+SATISFIED_CSAT = 4
+PROMOTER_NPS, DETRACTOR_NPS = 9, 6
+
+
+def interval_start(at: datetime) -> datetime:
+    """The start of the 15-minute interval holding ``at`` (aware, same zone as ``at``)."""
+    return at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)
+
+
+@dataclass(slots=True)
+class Counts:
+    """The additive figures of one scope over one interval (or the sum of several)."""
+
+    offered: int = 0
+    answered: int = 0
+    answered_within_threshold: int = 0
+    abandoned: int = 0
+    abandoned_within_threshold: int = 0
+    short_abandoned: int = 0
+    answer_wait_seconds: float = 0.0
+    abandon_wait_seconds: float = 0.0
+    ended: int = 0
+    talk_seconds: float = 0.0
+    hold_seconds: float = 0.0
+    wrap_seconds: float = 0.0
+    transferred: int = 0
+    responded: int = 0
+    responded_within_target: int = 0
+    response_seconds: float = 0.0
+    expired_unanswered: int = 0
+    resolved_known: int = 0
+    first_contact_resolved: int = 0
+    repeated: int = 0
+    csat_responses: int = 0
+    csat_satisfied: int = 0
+    csat_score_sum: float = 0.0
+    nps_responses: int = 0
+    nps_promoters: int = 0
+    nps_detractors: int = 0
+    ces_responses: int = 0
+    ces_score_sum: float = 0.0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(*(getattr(self, f) + getattr(other, f) for f in COUNT_FIELDS))
+
+    def __sub__(self, other: Counts) -> Counts:
+        return Counts(*(getattr(self, f) - getattr(other, f) for f in COUNT_FIELDS))
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f) for f in COUNT_FIELDS)
+
+    def as_dict(self) -> dict[str, float]:
+        return {f: getattr(self, f) for f in COUNT_FIELDS}
+
+    @classmethod
+    def of(cls, row: object) -> Counts:
+        """The counts held by any object with these attributes (an ORM roll-up row)."""
+        return cls(*((getattr(row, f) or 0) for f in COUNT_FIELDS))
+
+
+COUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Counts))
+
+
+def total(items: Iterable[Counts]) -> Counts:
+    result = Counts()
+    for item in items:
+        result = result + item
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPolicy:
+    """The thresholds that decide a contact's counts: T, S and R in seconds, repeat window."""
+
+    service_level_seconds: float = 20.0
+    short_abandon_seconds: float = 5.0
+    response_target_seconds: float = 86400.0
+    repeat_window_seconds: float = 7 * 86400.0
+
+
+def is_async(channel: str) -> bool:
+    return channel in ASYNC_CHANNELS
+
+
+def response_due_at(contact, policy: ContactPolicy) -> datetime | None:
+    """Arrival + R for an asynchronous contact, else None."""
+    if not is_async(contact.channel):
+        return None
+    return contact.arrived_at + timedelta(seconds=policy.response_target_seconds)
+
+
+def is_repeat(contact, policy: ContactPolicy) -> bool:
+    """The same customer came back within the repeat window after this contact arrived."""
+    next_at = getattr(contact, "next_contact_at", None)
+    return next_at is not None and (next_at - contact.arrived_at).total_seconds() <= policy.repeat_window_seconds
+
+
+def contact_contributions(contact, policy: ContactPolicy, now: datetime) -> dict[datetime, Counts]:
+    """What one contact adds to each 15-minute interval, as known at ``now``.
+
+    Offered counts at arrival; answered or abandoned at that outcome; handle time,
+    transfers and resolution at the end. An asynchronous contact still unanswered
+    when its response target R passes counts as ``expired_unanswered`` at that moment
+    (only once ``now`` has reached it), and moves to a late response when answered.
+    Outbound contacts add handle time only: they were never offered to a queue.
+    """
+    out: defaultdict[datetime, Counts] = defaultdict(Counts)
+    inbound = contact.direction != "outbound"
+    if inbound:
+        out[interval_start(contact.arrived_at)].offered += 1
+        if is_async(contact.channel):
+            _add_response(out, contact, policy, now)
+        else:
+            _add_queue_outcome(out, contact, policy)
+    if contact.ended_at is not None and (contact.answered_at is not None or not inbound):
+        _add_end(out, contact, policy)
+    return dict(out)
+
+
+def _add_queue_outcome(out, contact, policy: ContactPolicy) -> None:
+    if contact.answered_at is not None:
+        wait = (contact.answered_at - contact.arrived_at).total_seconds()
+        counts = out[interval_start(contact.answered_at)]
+        counts.answered += 1
+        counts.answer_wait_seconds += wait
+        counts.answered_within_threshold += wait <= policy.service_level_seconds
+    elif contact.abandoned_at is not None:
+        wait = (contact.abandoned_at - contact.arrived_at).total_seconds()
+        counts = out[interval_start(contact.abandoned_at)]
+        if wait <= policy.short_abandon_seconds:
+            counts.short_abandoned += 1
+        else:
+            counts.abandoned += 1
+            counts.abandon_wait_seconds += wait
+            counts.abandoned_within_threshold += wait <= policy.service_level_seconds
+
+
+def _add_response(out, contact, policy: ContactPolicy, now: datetime) -> None:
+    due_at = response_due_at(contact, policy)
+    if contact.answered_at is not None:
+        seconds = (contact.answered_at - contact.arrived_at).total_seconds()
+        counts = out[interval_start(contact.answered_at)]
+        counts.responded += 1
+        counts.response_seconds += seconds
+        counts.responded_within_target += seconds <= policy.response_target_seconds
+    elif due_at <= now and (contact.ended_at is None or contact.ended_at > due_at):
+        out[interval_start(due_at)].expired_unanswered += 1
+
+
+def _add_end(out, contact, policy: ContactPolicy) -> None:
+    counts = out[interval_start(contact.ended_at)]
+    start = contact.answered_at or contact.arrived_at
+    counts.ended += 1
+    # the connected span holds any hold time, so talk is the span less hold (no double count)
+    span = max(0.0, (contact.ended_at - start).total_seconds())
+    hold = min(float(contact.hold_seconds or 0.0), span)
+    counts.talk_seconds += span - hold
+    counts.hold_seconds += hold
+    counts.wrap_seconds += float(contact.wrap_seconds or 0.0)
+    counts.transferred += (contact.transfer_count or 0) >= 1
+    repeat = is_repeat(contact, policy)
+    counts.repeated += repeat
+    if contact.resolved is not None:
+        counts.resolved_known += 1
+        counts.first_contact_resolved += bool(contact.resolved) and not contact.transfer_count and not repeat
+
+
+def survey_contributions(survey) -> dict[datetime, Counts]:
+    """A survey response adds to its kind's counts in the interval it was given."""
+    counts = Counts()
+    score = survey.score
+    if survey.kind == "csat":
+        counts.csat_responses, counts.csat_score_sum = 1, float(score)
+        counts.csat_satisfied = int(score >= SATISFIED_CSAT)
+    elif survey.kind == "nps":
+        counts.nps_responses = 1
+        counts.nps_promoters = int(score >= PROMOTER_NPS)
+        counts.nps_detractors = int(score <= DETRACTOR_NPS)
+    elif survey.kind == "ces":
+        counts.ces_responses, counts.ces_score_sum = 1, float(score)
+    else:
+        return {}
+    return {interval_start(survey.responded_at): counts}
+
+
+def state_contributions(state) -> dict[tuple[datetime, str, str], float]:
+    """Seconds a closed state interval spends in each 15-minute interval; an open one adds nothing yet."""
+    if state.ended_at is None or state.ended_at <= state.started_at:
+        return {}
+    out: dict[tuple[datetime, str, str], float] = {}
+    reason = state.reason or ""
+    cursor = state.started_at
+    while cursor < state.ended_at:
+        start = interval_start(cursor)
+        stop = min(start + INTERVAL, state.ended_at)
+        key = (start, state.state, reason)
+        out[key] = out.get(key, 0.0) + (stop - cursor).total_seconds()
+        cursor = stop
+    return out
+
+
+def counts_in_window(contacts: Iterable, surveys: Iterable, policy_for, start: datetime, end: datetime,
+                     now: datetime) -> Counts:
+    """The counts of a window [start, end) computed straight from raw records.
+
+    ``policy_for(contact)`` gives each contact's ContactPolicy. For a window on the
+    15-minute grid this equals the sum of the roll-up rows of its intervals.
+    """
+    result = Counts()
+    for contact in contacts:
+        for at, counts in contact_contributions(contact, policy_for(contact), now).items():
+            if start <= at < end:
+                result = result + counts
+    for survey in surveys:
+        for at, counts in survey_contributions(survey).items():
+            if start <= at < end:
+                result = result + counts
+    return result
