@@ -44,6 +44,7 @@ class Base(DeclarativeBase):
 WAITING = text("answered_at IS NULL AND abandoned_at IS NULL AND ended_at IS NULL")
 CURRENT_STATE = text("ended_at IS NULL")
 UNANSWERED_ASYNC = text("response_due_at IS NOT NULL AND answered_at IS NULL")
+CONNECTED = text("answered_at IS NOT NULL AND ended_at IS NULL")
 
 
 class ContactRow(Base):
@@ -59,6 +60,7 @@ class ContactRow(Base):
         Index("ix_contacts_response_due", "response_due_at",
               sqlite_where=UNANSWERED_ASYNC, postgresql_where=UNANSWERED_ASYNC),
         Index("ix_contacts_updated", "updated_at"),
+        Index("ix_contacts_connected", "agent_id", sqlite_where=CONNECTED, postgresql_where=CONNECTED),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

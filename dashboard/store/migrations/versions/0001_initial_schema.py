@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:57:00.694933
+Create Date: 2026-11-23 18:00:18.067339
 """
 from alembic import op
 import sqlalchemy as sa
@@ -145,6 +145,7 @@ def upgrade() -> None:
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.create_index('ix_contacts_agent_ended', ['agent_id', 'ended_at'], unique=False)
         batch_op.create_index('ix_contacts_arrived', ['arrived_at'], unique=False)
+        batch_op.create_index('ix_contacts_connected', ['agent_id'], unique=False, sqlite_where=sa.text('answered_at IS NOT NULL AND ended_at IS NULL'), postgresql_where=sa.text('answered_at IS NOT NULL AND ended_at IS NULL'))
         batch_op.create_index('ix_contacts_customer_arrived', ['customer_id', 'arrived_at'], unique=False)
         batch_op.create_index('ix_contacts_queue_arrived', ['queue', 'arrived_at'], unique=False)
         batch_op.create_index('ix_contacts_response_due', ['response_due_at'], unique=False, sqlite_where=sa.text('response_due_at IS NOT NULL AND answered_at IS NULL'), postgresql_where=sa.text('response_due_at IS NOT NULL AND answered_at IS NULL'))
@@ -355,6 +356,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_contacts_response_due', sqlite_where=sa.text('response_due_at IS NOT NULL AND answered_at IS NULL'), postgresql_where=sa.text('response_due_at IS NOT NULL AND answered_at IS NULL'))
         batch_op.drop_index('ix_contacts_queue_arrived')
         batch_op.drop_index('ix_contacts_customer_arrived')
+        batch_op.drop_index('ix_contacts_connected', sqlite_where=sa.text('answered_at IS NOT NULL AND ended_at IS NULL'), postgresql_where=sa.text('answered_at IS NOT NULL AND ended_at IS NULL'))
         batch_op.drop_index('ix_contacts_arrived')
         batch_op.drop_index('ix_contacts_agent_ended')
 
