@@ -1,0 +1,168 @@
+"""One collector tick for one source: poll → upsert (cursor in the same transaction) → roll up.
+
+``poll_once`` never raises for a source's fault: a failed poll is recorded on the
+source's status (last error, consecutive failures) and tried again next tick, so
+one bad source never stops the scheduler or the others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from collectors.sources.base import Source
+from dashboard.metrics.counts import ContactPolicy
+from dashboard.records import Batch
+from dashboard.settings import Settings
+from dashboard.store.db import session_scope
+from dashboard.store.models import RejectionRow, SourceStateRow
+from dashboard.store.write import (RollupDelta, apply_delta, clock_time, expire_responses, rollup_clock,
+                                   upsert_agents, upsert_contacts, upsert_states, upsert_surveys)
+
+log = logging.getLogger(__name__)
+MAX_REJECTIONS_KEPT = 1000
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    accepted: int
+    rejected: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    source: str
+    ok: bool
+    accepted: int = 0
+    rejected: int = 0
+    error: str | None = None
+
+
+def policy_resolver(settings: Settings):
+    """(queue, channel) → ContactPolicy from the settings, cached per queue."""
+
+    @lru_cache(maxsize=None)
+    def policy_for(queue: str, channel: str) -> ContactPolicy:
+        queue_settings = settings.queue(queue, channel)
+        return ContactPolicy(
+            service_level_seconds=float(queue_settings.service_level_seconds),
+            short_abandon_seconds=float(settings.short_abandon_seconds),
+            response_target_seconds=float(queue_settings.response_target_seconds),
+            repeat_window_seconds=float(settings.repeat_window_days) * 86400.0,
+        )
+
+    return policy_for
+
+
+def load_cursor(engine: Engine, source_name: str) -> dict:
+    with session_scope(engine) as session:
+        row = session.get(SourceStateRow, source_name)
+        return json.loads(row.cursor) if row is not None and row.cursor else {}
+
+
+def _source_state(session: Session, name: str, kind: str) -> SourceStateRow:
+    row = session.get(SourceStateRow, name, with_for_update=True)
+    if row is None:
+        row = SourceStateRow(name=name, kind=kind, cursor="{}", accepted=0, rejected=0, skipped=0,
+                             consecutive_failures=0, rejected_by_reason="{}")
+        session.add(row)
+    return row
+
+
+def apply_batch(session: Session, settings: Settings, source_name: str, source_kind: str, batch: Batch,
+                cursor: dict, now: datetime) -> StoreResult:
+    """Store one batch and its source's cursor and status in the caller's transaction."""
+    policy_for = policy_resolver(settings)
+    clock = rollup_clock(session)
+    through = clock_time(clock, default=now)
+    delta = RollupDelta(tz=settings.tz)
+    upsert_agents(session, batch.agents)
+    upsert_contacts(session, source_name, batch.contacts, policy_for, through, now, delta)
+    upsert_states(session, source_name, batch.states, delta)
+    upsert_surveys(session, source_name, batch.surveys, delta)
+    advance_clock(session, clock, policy_for, through, now, delta)
+    apply_delta(session, delta)
+
+    state = _source_state(session, source_name, source_kind)
+    state.kind = source_kind
+    state.cursor = json.dumps(cursor, sort_keys=True, default=str)
+    state.last_poll_at = state.last_success_at = now
+    state.consecutive_failures = 0
+    state.accepted += len(batch)
+    state.rejected += len(batch.rejections)
+    state.skipped += batch.skipped
+    _record_rejections(session, state, batch, now)
+    return StoreResult(accepted=len(batch), rejected=len(batch.rejections), skipped=batch.skipped)
+
+
+def advance_clock(session: Session, clock: SourceStateRow, policy_for, through: datetime, now: datetime,
+                  delta: RollupDelta) -> None:
+    """Count response targets that passed up to ``now`` and move the roll-up clock there."""
+    if now > through:
+        expire_responses(session, policy_for, through, now, delta)
+        clock.cursor = json.dumps({"through": now.isoformat()})
+    elif not clock.cursor or clock.cursor == "{}":
+        clock.cursor = json.dumps({"through": through.isoformat()})
+
+
+def _record_rejections(session: Session, state: SourceStateRow, batch: Batch, now: datetime) -> None:
+    if not batch.rejections:
+        return
+    reasons = Counter(json.loads(state.rejected_by_reason or "{}"))
+    for rejection in batch.rejections:
+        reasons[rejection.reason.split(" (")[0].split(":")[0]] += 1
+    state.rejected_by_reason = json.dumps(dict(reasons), sort_keys=True)
+    for rejection in batch.rejections[:MAX_REJECTIONS_KEPT]:
+        session.add(RejectionRow(source=state.name, at=now, location=rejection.location[:300],
+                                 field=rejection.field[:64], reason=rejection.reason))
+    for rejection in batch.rejections[:20]:
+        log.warning("%s: rejected %s field %s: %s", state.name, rejection.location, rejection.field,
+                    rejection.reason)
+    if len(batch.rejections) > 20:
+        log.warning("%s: %d more records rejected in this batch", state.name, len(batch.rejections) - 20)
+
+
+def store_batch(engine: Engine, settings: Settings, source_name: str, source_kind: str, batch: Batch,
+                cursor: dict, now: datetime) -> StoreResult:
+    """Store one batch in its own transaction: all of it with its cursor, or nothing."""
+    with session_scope(engine) as session:
+        return apply_batch(session, settings, source_name, source_kind, batch, cursor, now)
+
+
+def record_failure(engine: Engine, source_name: str, source_kind: str, error: str, now: datetime) -> None:
+    with session_scope(engine) as session:
+        state = _source_state(session, source_name, source_kind)
+        state.last_poll_at = state.last_error_at = now
+        state.last_error = error[:2000]
+        state.consecutive_failures = (state.consecutive_failures or 0) + 1
+
+
+def poll_once(engine: Engine, settings: Settings, source: Source, now: datetime) -> PollOutcome:
+    """Poll one source and store what it returned; a failure is recorded, never raised."""
+    try:
+        cursor = load_cursor(engine, source.name)
+        batch, next_cursor = source.poll(cursor, now)
+        result = store_batch(engine, settings, source.name, source.kind, batch, next_cursor, now)
+    except Exception as error:  # noqa: BLE001 - any fault of a source is recorded and retried
+        message = f"{type(error).__name__}: {error}"
+        log.exception("poll of source %s failed: %s", source.name, message)
+        try:
+            record_failure(engine, source.name, source.kind, message, now)
+        except Exception:  # noqa: BLE001 - the store itself may be the fault
+            log.exception("could not record the failure of source %s", source.name)
+        return PollOutcome(source=source.name, ok=False, error=message)
+    return PollOutcome(source=source.name, ok=True, accepted=result.accepted, rejected=result.rejected)
+
+
+def source_states(session: Session) -> list[SourceStateRow]:
+    """Every real source's status (the internal roll-up clock left out)."""
+    return list(session.scalars(select(SourceStateRow).where(SourceStateRow.kind != "internal")
+                                .order_by(SourceStateRow.name)))
