@@ -1,0 +1,148 @@
+"""Queries for pages and reports over the roll-up tables: sums in SQL, ratios in Python after.
+
+Every function takes an open ``Session`` and a half-open UTC window [start, end)
+of whole 15-minute intervals (see ``dashboard.metrics.windows``), and returns
+additive figures only: ``Counts``, seconds, contact counts. Pages turn them into
+ratios with ``dashboard.metrics.ratios`` and the other metric modules, the same
+functions whichever page asks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timezone, tzinfo
+from typing import Iterable, Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from dashboard.metrics.counts import COUNT_FIELDS, Counts
+from dashboard.metrics.windows import Window, days_in, site_day, site_week, weeks_in
+from dashboard.store.models import (AgentIntervalStatRow, AgentStateRow, AgentStateStatRow, ContactRow,
+                                    CustomerWeekRow, IntervalStatRow)
+
+GROUPINGS = (None, "queue", "channel", "agent", "interval", "day", "week")
+ALL = "all"
+UTC = timezone.utc
+
+
+def _sums(table) -> list:
+    return [func.coalesce(func.sum(getattr(table, f)), 0).label(f) for f in COUNT_FIELDS]
+
+
+def _filtered(query: Select, table, start: datetime, end: datetime, queues, channels, agents) -> Select:
+    query = query.where(table.interval_start >= start, table.interval_start < end)
+    if queues is not None:
+        query = query.where(table.queue.in_(list(queues)))
+    if channels is not None:
+        query = query.where(table.channel.in_(list(channels)))
+    if agents is not None:
+        query = query.where(table.agent_id.in_(list(agents)))
+    return query
+
+
+def counts_by(session: Session, start: datetime, end: datetime, by: str | None = None, *,
+              tz: tzinfo = UTC, reset_hour: int = 0, queues: Iterable[str] | None = None,
+              channels: Iterable[str] | None = None, agents: Iterable[str] | None = None
+              ) -> dict[object, Counts]:
+    """Summed roll-up counts of the window [start, end), grouped ``by`` one key.
+
+    - ``None``: one entry under the key ``"all"`` (empty ``Counts`` when nothing happened)
+    - ``"queue"``, ``"channel"``: the queue or channel name; ``"agent"``: the agent id
+      (from ``agent_interval_stats``: only contacts an agent handled)
+    - ``"interval"``: the interval's aware UTC start
+    - ``"day"``, ``"week"``: the site's date, or the Monday of its ISO week, in ``tz``
+      from ``reset_hour``; intervals are summed in SQL and grouped here, so a
+      daylight-saving day holds its 92 or 100 intervals. Every day (week) that
+      overlaps the window appears, with empty ``Counts`` when nothing happened.
+    Filters ``queues``, ``channels``, ``agents`` (None = all) narrow the rows first;
+    ``agents`` reads the agent roll-up. Only groups with rows appear for the name
+    groupings. Sums only: take ratios after with ``dashboard.metrics.ratios``.
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}: expected one of {GROUPINGS}")
+    table = AgentIntervalStatRow if by == "agent" or agents is not None else IntervalStatRow
+    key_column = {"queue": table.queue, "channel": table.channel, "agent": getattr(table, "agent_id", None),
+                  "interval": table.interval_start, "day": table.interval_start,
+                  "week": table.interval_start}.get(by)
+    if key_column is None:
+        row = session.execute(_filtered(select(*_sums(table)), table, start, end, queues, channels, agents)).one()
+        return {ALL: Counts(*row)}
+    query = _filtered(select(key_column, *_sums(table)), table, start, end, queues, channels, agents)
+    rows = session.execute(query.group_by(key_column).order_by(key_column)).all()
+    if by not in ("day", "week"):
+        return {key: Counts(*values) for key, *values in rows}
+    return _by_calendar(rows, by, start, end, tz, reset_hour)
+
+
+def _by_calendar(rows: Sequence, by: str, start: datetime, end: datetime, tz: tzinfo,
+                 reset_hour: int) -> dict[object, Counts]:
+    window = Window(start, end)
+    keys = days_in(window, tz, reset_hour) if by == "day" else weeks_in(window, tz, reset_hour)
+    out: dict[object, Counts] = {key: Counts() for key in keys}
+    place = site_day if by == "day" else site_week
+    for at, *values in rows:
+        key = place(at, tz, reset_hour)
+        out[key] = out.get(key, Counts()) + Counts(*values)
+    return out
+
+
+def state_seconds_by_agent(session: Session, start: datetime, end: datetime,
+                           agents: Iterable[str] | None = None) -> dict[str, dict[str, float]]:
+    """Seconds per agent and state in closed state intervals within [start, end) (the roll-up).
+
+    The current, still open state of each agent is not in the roll-up: add it with
+    ``dashboard.metrics.agents.state_seconds(open_states(...), start, end, now)``.
+    """
+    query = select(AgentStateStatRow.agent_id, AgentStateStatRow.state, func.sum(AgentStateStatRow.seconds)).where(
+        AgentStateStatRow.interval_start >= start, AgentStateStatRow.interval_start < end)
+    if agents is not None:
+        query = query.where(AgentStateStatRow.agent_id.in_(list(agents)))
+    out: defaultdict[str, dict[str, float]] = defaultdict(dict)
+    for agent_id, state, seconds in session.execute(
+            query.group_by(AgentStateStatRow.agent_id, AgentStateStatRow.state)):
+        out[agent_id][state] = float(seconds or 0.0)
+    return dict(out)
+
+
+def aux_seconds_by_reason(session: Session, start: datetime, end: datetime,
+                          agents: Iterable[str] | None = None) -> dict[str, float]:
+    """Seconds in aux per reason ("" when none given) in closed state intervals within [start, end)."""
+    query = select(AgentStateStatRow.reason, func.sum(AgentStateStatRow.seconds)).where(
+        AgentStateStatRow.state == "aux",
+        AgentStateStatRow.interval_start >= start, AgentStateStatRow.interval_start < end)
+    if agents is not None:
+        query = query.where(AgentStateStatRow.agent_id.in_(list(agents)))
+    return {reason: float(seconds or 0.0)
+            for reason, seconds in session.execute(query.group_by(AgentStateStatRow.reason))}
+
+
+def open_states(session: Session, agents: Iterable[str] | None = None) -> list[AgentStateRow]:
+    """Every agent's current (open) state interval, for time in state and the open part of state time."""
+    query = select(AgentStateRow).where(AgentStateRow.ended_at.is_(None))
+    if agents is not None:
+        query = query.where(AgentStateRow.agent_id.in_(list(agents)))
+    return list(session.scalars(query.order_by(AgentStateRow.agent_id)))
+
+
+def open_contacts(session: Session, queues: Iterable[str] | None = None) -> list[ContactRow]:
+    """Contacts with no answer (first response), abandon or end: the input of ``dashboard.metrics.live``."""
+    query = select(ContactRow).where(ContactRow.answered_at.is_(None), ContactRow.abandoned_at.is_(None),
+                                     ContactRow.ended_at.is_(None))
+    if queues is not None:
+        query = query.where(ContactRow.queue.in_(list(queues)))
+    return list(session.scalars(query.order_by(ContactRow.arrived_at)))
+
+
+def touchpoints(session: Session, week_start: date, last_week_start: date | None = None
+                ) -> list[tuple[str, int, str]]:
+    """(customer id, contacts, channels) rows of the ISO week from ``week_start``, or of the weeks
+    from ``week_start`` to ``last_week_start`` inclusive; feed them to ``dashboard.metrics.journey``.
+
+    A customer appears once per week; ``journey.per_customer`` adds the weeks up.
+    """
+    last = last_week_start or week_start
+    query = select(CustomerWeekRow.customer_id, CustomerWeekRow.contacts, CustomerWeekRow.channels).where(
+        CustomerWeekRow.week_start >= week_start, CustomerWeekRow.week_start <= last)
+    return [(customer, int(contacts), channels or "") for customer, contacts, channels
+            in session.execute(query.order_by(CustomerWeekRow.week_start, CustomerWeekRow.customer_id))]
