@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,7 @@ from dashboard.metrics.counts import ContactPolicy
 from dashboard.records import Batch
 from dashboard.settings import Settings
 from dashboard.store.db import session_scope
-from dashboard.store.models import RejectionRow, SourceStateRow
+from dashboard.store.models import CollectorRow, RejectionRow, SourceStateRow
 from dashboard.store.write import (RollupDelta, apply_delta, clock_time, expire_responses, rollup_clock,
                                    upsert_agents, upsert_contacts, upsert_states, upsert_surveys)
 
@@ -160,6 +161,25 @@ def poll_once(engine: Engine, settings: Settings, source: Source, now: datetime)
             log.exception("could not record the failure of source %s", source.name)
         return PollOutcome(source=source.name, ok=False, error=message)
     return PollOutcome(source=source.name, ok=True, accepted=result.accepted, rejected=result.rejected)
+
+
+def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str = "collector") -> dict:
+    """Move the roll-up clock to ``now``, rewrite the live snapshot and beat the collector's heart."""
+    from collectors.snapshot import write_snapshots
+
+    started = time.perf_counter()
+    with session_scope(engine) as session:
+        clock = rollup_clock(session)
+        delta = RollupDelta(tz=settings.tz)
+        advance_clock(session, clock, policy_resolver(settings), clock_time(clock, default=now), now, delta)
+        apply_delta(session, delta)
+        snapshots = write_snapshots(session, settings, now)
+        heartbeat = session.get(CollectorRow, "collector") or CollectorRow(name="collector", owner=owner,
+                                                                            started_at=now)
+        heartbeat.owner, heartbeat.last_tick_at = owner, now
+        heartbeat.last_tick_ms = (time.perf_counter() - started) * 1000
+        session.add(heartbeat)
+    return snapshots
 
 
 def source_states(session: Session) -> list[SourceStateRow]:

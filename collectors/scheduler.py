@@ -1,0 +1,95 @@
+"""The one scheduler: a polling job per source plus the live job (clock, snapshot, alerts).
+
+``build_scheduler`` is the only place that creates jobs. ``ccpulse collect`` runs it
+blocking in its own process; ``ccpulse run`` runs it in the background beside the
+web app. Jobs never overlap themselves (``max_instances=1``), missed runs collapse
+into one (``coalesce``), and a job that raises is logged and simply runs again at
+its next interval.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import datetime, timezone
+from typing import Callable
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import Engine
+
+from collectors.pipeline import poll_once, refresh_live
+from collectors.sources.base import Source
+from dashboard.settings import Settings
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def build_sources(settings: Settings) -> list[Source]:
+    """The sources named in ``[[sources]]`` of ccpulse.toml, or the simulated contact center."""
+    specs = settings.raw.get("sources")
+    if specs:
+        from collectors.sources.registry import build_source
+
+        return [build_source(spec, settings) for spec in specs]
+    from collectors.sources.simulator import SimulatorSource
+
+    return [SimulatorSource(name="simulator", seed=settings.simulator_seed, timezone=settings.timezone)]
+
+
+def owner_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Collector:
+    """The jobs' bodies: poll a source (then refresh the live view), or just refresh it."""
+
+    def __init__(self, engine: Engine, settings: Settings, sources: list[Source], clock: Clock = utc_now,
+                 after_refresh: list[Callable] | None = None):
+        self.engine, self.settings, self.sources, self.clock = engine, settings, sources, clock
+        self.owner = owner_name()
+        self.after_refresh = after_refresh or []
+
+    def poll(self, source: Source) -> None:
+        outcome = poll_once(self.engine, self.settings, source, self.clock())
+        if outcome.ok and (outcome.accepted or outcome.rejected):
+            self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            snapshots = refresh_live(self.engine, self.settings, self.clock(), owner=self.owner)
+            for hook in self.after_refresh:
+                hook(snapshots)
+        except Exception:  # noqa: BLE001 - logged; the next tick tries again
+            log.exception("refreshing the live snapshot failed")
+
+    def tick(self) -> None:
+        """Everything once, in order: every source, then the live view (for tests and the first run)."""
+        for source in self.sources:
+            poll_once(self.engine, self.settings, source, self.clock())
+        self.refresh()
+
+
+def build_scheduler(collector: Collector, blocking: bool = False):
+    """A scheduler holding one polling job per source and the live job, every poll interval."""
+    interval = collector.settings.poll_seconds
+    sqlite = collector.engine.dialect.name == "sqlite"
+    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = scheduler_class(
+        executors={"default": ThreadPoolExecutor(1 if sqlite else 4)},  # SQLite has one writer anyway
+        job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": max(1, int(interval))},
+        timezone=timezone.utc)
+    first_run = collector.clock()
+    for source in collector.sources:
+        scheduler.add_job(collector.poll, "interval", seconds=interval, args=[source], id=f"poll:{source.name}",
+                          name=f"poll {source.name}", next_run_time=first_run)
+    scheduler.add_job(collector.refresh, "interval", seconds=interval, id="live", name="live snapshot",
+                      next_run_time=first_run)
+    return scheduler

@@ -1,0 +1,185 @@
+"""The live snapshot: per queue, per channel and for the centre, written once per tick.
+
+Every screen reads these few rows instead of the raw records, so a hundred wall
+displays cost the store a hundred cheap reads, not a hundred recomputations.
+The payload keeps additive counts for each window (today, last 15/30/60 minutes)
+and the live state (waiting, oldest arrival, agents by state); pages take ratios
+from the counts with ``dashboard.metrics.ratios``, the same functions as everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from dashboard.metrics.counts import COUNT_FIELDS, INTERVAL, Counts, interval_start, is_async
+from dashboard.settings import Settings
+from dashboard.store.models import (AgentRow, AgentStateRow, ContactRow, IntervalStatRow, SnapshotRow,
+                                    SourceStateRow)
+
+ROLLING_MINUTES = (15, 30, 60)
+AGENT_STATES_SHOWN = ("available", "on_contact", "after_contact_work", "aux")
+
+
+def day_start(now: datetime, settings: Settings) -> datetime:
+    """The start of the site's current day (from the reset hour, in the site's zone), as aware UTC."""
+    local = now.astimezone(settings.tz)
+    start = local.replace(hour=settings.day_reset_hour, minute=0, second=0, microsecond=0)
+    if start > local:
+        start -= timedelta(days=1)  # aware arithmetic in one zone keeps the wall clock across a DST change
+    return start.astimezone(now.tzinfo)
+
+
+def window_starts(now: datetime, settings: Settings) -> dict[str, datetime]:
+    """Each window's first interval: today, and rolling windows of whole 15-minute intervals."""
+    current = interval_start(now)
+    starts = {"today": day_start(now, settings)}
+    for minutes in ROLLING_MINUTES:
+        starts[f"last_{minutes}"] = current - INTERVAL * (minutes // 15 - 1)
+    return starts
+
+
+def _window_counts(session: Session, starts: dict[str, datetime]) -> dict[tuple[str, str], dict[str, Counts]]:
+    earliest = min(starts.values())
+    sums = [func.sum(getattr(IntervalStatRow, f)) for f in COUNT_FIELDS]
+    rows = session.execute(select(IntervalStatRow.interval_start, IntervalStatRow.queue, IntervalStatRow.channel,
+                                  *sums).where(IntervalStatRow.interval_start >= earliest)
+                           .group_by(IntervalStatRow.interval_start, IntervalStatRow.queue, IntervalStatRow.channel))
+    result: dict[tuple[str, str], dict[str, Counts]] = defaultdict(lambda: {name: Counts() for name in starts})
+    for at, queue, channel, *values in rows:
+        at = at if at.tzinfo else at.replace(tzinfo=earliest.tzinfo)
+        counts = Counts(*(v or 0 for v in values))
+        for name, start in starts.items():
+            if at >= start:
+                result[(queue, channel)][name] = result[(queue, channel)][name] + counts
+    return result
+
+
+def _open_contacts(session: Session):
+    return session.execute(select(ContactRow.queue, ContactRow.channel, ContactRow.arrived_at).where(
+        ContactRow.answered_at.is_(None), ContactRow.abandoned_at.is_(None), ContactRow.ended_at.is_(None))).all()
+
+
+def _live(rows, settings: Settings, now: datetime) -> dict[tuple[str, str], dict]:
+    """Waiting (or backlog) now, the oldest arrival, and the backlog's progress towards its target."""
+    live: dict[tuple[str, str], dict] = defaultdict(lambda: {"waiting": 0, "oldest_arrived_at": None,
+                                                             "past_50": 0, "past_75": 0, "past_100": 0})
+    for queue, channel, arrived_at in rows:
+        entry = live[(queue, channel)]
+        entry["waiting"] += 1
+        if entry["oldest_arrived_at"] is None or arrived_at < entry["oldest_arrived_at"]:
+            entry["oldest_arrived_at"] = arrived_at
+        if is_async(channel):
+            target = settings.queue(queue, channel).response_target_seconds
+            age = (now - arrived_at).total_seconds()
+            for share in (50, 75, 100):
+                entry[f"past_{share}"] += age >= target * share / 100
+    return live
+
+
+def agent_board(session: Session, now: datetime) -> list[dict]:
+    """Every agent with a current state: state, reason, since when, contacts held now, skills."""
+    held = dict(session.execute(select(ContactRow.agent_id, func.count()).where(
+        ContactRow.answered_at.is_not(None), ContactRow.ended_at.is_(None)).group_by(ContactRow.agent_id)).all())
+    agents = {row.agent_id: row for row in session.scalars(select(AgentRow))}
+    board = []
+    for state in session.scalars(select(AgentStateRow).where(AgentStateRow.ended_at.is_(None))):
+        agent = agents.get(state.agent_id)
+        board.append({
+            "agent_id": state.agent_id, "name": agent.name if agent else state.agent_id,
+            "team": agent.team if agent else None, "state": state.state, "reason": state.reason,
+            "since": state.started_at.isoformat(), "held": int(held.get(state.agent_id, 0)),
+            "skills": [s for s in (agent.skills if agent else "").split(",") if s],
+        })
+    board.sort(key=lambda a: (a["team"] or "", a["name"]))
+    return board
+
+
+def _agents_by_queue(board: list[dict]) -> dict[str, Counter]:
+    by_queue: dict[str, Counter] = defaultdict(Counter)
+    for agent in board:
+        if agent["state"] == "offline":
+            continue
+        for queue in agent["skills"]:
+            by_queue[queue][agent["state"]] += 1
+            by_queue[queue]["staffed"] += 1
+    return by_queue
+
+
+def _policy(settings: Settings, queue: str, channel: str) -> dict:
+    q = settings.queue(queue, channel)
+    return {"service_level_seconds": q.service_level_seconds, "service_level_target": q.service_level_target,
+            "service_level_form": q.service_level_form, "response_target_seconds": q.response_target_seconds,
+            "display_name": q.display_name or queue}
+
+
+def _payload(scope_key, counts: dict[str, Counts], live: dict, agents: Counter, starts, now, extra) -> dict:
+    return {
+        **extra, "taken_at": now.isoformat(),
+        "windows": {name: start.isoformat() for name, start in starts.items()},
+        "counts": {name: c.as_dict() for name, c in counts.items()},
+        "live": {**live, "oldest_arrived_at": live["oldest_arrived_at"].isoformat()
+                 if live.get("oldest_arrived_at") else None},
+        "agents": {state: int(agents.get(state, 0)) for state in (*AGENT_STATES_SHOWN, "staffed")},
+    }
+
+
+def build_snapshots(session: Session, settings: Settings, now: datetime) -> dict[tuple[str, str], dict]:
+    """Every snapshot payload keyed by (scope, key): queues, channels, the centre, agents, sources."""
+    starts = window_starts(now, settings)
+    counts = _window_counts(session, starts)
+    live = _live(_open_contacts(session), settings, now)
+    board = agent_board(session, now)
+    by_queue = _agents_by_queue(board)
+    queues = sorted(set(counts) | set(live))
+    empty_live = {"waiting": 0, "oldest_arrived_at": None, "past_50": 0, "past_75": 0, "past_100": 0}
+    snapshots: dict[tuple[str, str], dict] = {}
+    for queue, channel in queues:
+        snapshots[("queue", queue)] = _payload(
+            queue, counts.get((queue, channel)) or {n: Counts() for n in starts}, live.get((queue, channel), empty_live),
+            by_queue.get(queue, Counter()), starts, now,
+            {"queue": queue, "channel": channel, "async": is_async(channel), "policy": _policy(settings, queue, channel)})
+    for scope, key_of in (("channel", lambda q, c: c), ("centre", lambda q, c: "all")):
+        groups: dict[str, list] = defaultdict(list)
+        for queue, channel in queues:
+            groups[key_of(queue, channel)].append((queue, channel))
+        for key, members in groups.items():
+            merged = {n: sum((counts.get(m, {}).get(n, Counts()) for m in members), Counts()) for n in starts}
+            lives = [live.get(m, empty_live) for m in members]
+            oldest = [entry["oldest_arrived_at"] for entry in lives if entry["oldest_arrived_at"]]
+            merged_live = {k: sum(entry[k] for entry in lives) for k in ("waiting", "past_50", "past_75", "past_100")}
+            merged_live["oldest_arrived_at"] = min(oldest) if oldest else None
+            snapshots[(scope, key)] = _payload(key, merged, merged_live, Counter(), starts, now,
+                                               {"queues": [q for q, _ in members]})
+    snapshots[("agents", "all")] = {"taken_at": now.isoformat(), "agents": board}
+    snapshots[("sources", "all")] = {"taken_at": now.isoformat(), "sources": source_health(session)}
+    return snapshots
+
+
+def write_snapshots(session: Session, settings: Settings, now: datetime) -> dict[tuple[str, str], dict]:
+    """Replace the stored snapshot with the one for ``now``, in the caller's transaction."""
+    snapshots = build_snapshots(session, settings, now)
+    session.execute(delete(SnapshotRow))
+    session.add_all(SnapshotRow(scope=scope, key=key, taken_at=now, payload=json.dumps(payload, default=str))
+                    for (scope, key), payload in snapshots.items())
+    return snapshots
+
+
+def read_snapshots(session: Session) -> dict[tuple[str, str], dict]:
+    """All snapshot rows in one read: what every live panel shows."""
+    return {(row.scope, row.key): json.loads(row.payload) for row in session.scalars(select(SnapshotRow))}
+
+
+def source_health(session: Session) -> list[dict]:
+    """Each source's last success, last error and counts, for freshness and the pages' status line."""
+    return [{"name": row.name, "kind": row.kind,
+             "last_success_at": row.last_success_at.isoformat() if row.last_success_at else None,
+             "last_poll_at": row.last_poll_at.isoformat() if row.last_poll_at else None,
+             "last_error": row.last_error, "consecutive_failures": row.consecutive_failures or 0,
+             "accepted": row.accepted, "rejected": row.rejected, "skipped": row.skipped,
+             "rejected_by_reason": json.loads(row.rejected_by_reason or "{}")}
+            for row in session.scalars(select(SourceStateRow).where(SourceStateRow.kind != "internal"))]

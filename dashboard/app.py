@@ -1,0 +1,76 @@
+"""The Dash app factory. ``create_app(settings)`` builds one app; importing this module starts nothing.
+
+``server`` (for gunicorn, ``dashboard.app:server``) is built on first access from
+the environment's settings, so a worker that imports the module gets one app and
+no scheduler: the collector runs in its own process (``ccpulse collect``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import dash
+from dash import Dash, dcc, html
+from sqlalchemy import Engine
+
+from dashboard import ids
+from dashboard.context import ENGINE_KEY, SETTINGS_KEY
+from dashboard.i18n import t
+from dashboard.settings import Settings, load_settings
+from dashboard.store.db import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE_MODULES = ["dashboard.pages.home"]
+EXTRA_PAGE_MODULES = ["dashboard.pages.wall", "dashboard.pages.wall_agents", "dashboard.pages.alerts",
+                      "dashboard.pages.queues", "dashboard.pages.agents", "dashboard.pages.agent",
+                      "dashboard.pages.contact", "dashboard.pages.trends"]
+NAV_LINKS = [("/", "nav.live"), ("/wall", "nav.wall"), ("/wall/agents", "nav.agents_board"),
+             ("/queues", "nav.queues"), ("/agents", "nav.agents"), ("/trends", "nav.trends"),
+             ("/alerts", "nav.alerts")]
+
+
+def page_modules() -> list:
+    """The page modules present in this build, imported (each registers its page once per process)."""
+    modules = [importlib.import_module(name) for name in PAGE_MODULES]
+    for name in EXTRA_PAGE_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            modules.append(importlib.import_module(name))
+    return modules
+
+
+def shell(settings: Settings) -> html.Div:
+    """The frame around every page: navigation (hidden in kiosk mode) and the page container."""
+    return html.Div(className="app", children=[
+        dcc.Location(id=ids.LOCATION, refresh="callback-nav"),
+        html.Nav(id=ids.NAV, className="nav", children=[
+            html.Span(settings.site_name, className="nav__brand"),
+            *[dcc.Link(t(key, settings.language), href=href, className="nav__link") for href, key in NAV_LINKS
+              if href == "/" or importlib.util.find_spec(_module_for(href)) is not None],
+        ]),
+        html.Main(dash.page_container, className="main"),
+    ])
+
+
+def _module_for(href: str) -> str:
+    return {"/wall": "dashboard.pages.wall", "/wall/agents": "dashboard.pages.wall_agents",
+            "/queues": "dashboard.pages.queues", "/agents": "dashboard.pages.agents",
+            "/trends": "dashboard.pages.trends", "/alerts": "dashboard.pages.alerts"}[href]
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
+    """A Dash app over the store named by ``settings``; pages and callbacks registered on it."""
+    app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ROOT / "assets"),
+               title=settings.site_name, update_title=None, suppress_callback_exceptions=True)
+    app.server.config[SETTINGS_KEY] = settings
+    app.server.config[ENGINE_KEY] = engine or make_engine(settings.database_url)
+    for module in page_modules():
+        module.register_callbacks(app)
+    app.layout = shell(settings)
+    return app
+
+
+def __getattr__(name: str):
+    if name == "server":
+        return create_app(load_settings()).server
+    raise AttributeError(name)

@@ -1,0 +1,26 @@
+"""``ccpulse collect``: the collector alone, in its own process (the Procfile's ``worker:``)."""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("collect", help="run the collector: poll sources, roll up, snapshot, alert")
+    parser.set_defaults(handler=collect)
+
+
+def collect(args, settings) -> int:
+    from collectors.scheduler import Collector, build_scheduler, build_sources
+    from dashboard.commands.db import redact
+    from dashboard.store.db import make_engine, upgrade_database
+
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    collector = Collector(engine, settings, build_sources(settings))
+    log.info("collecting from %s into %s every %ss", ", ".join(s.name for s in collector.sources),
+             redact(settings.database_url), settings.poll_seconds)
+    build_scheduler(collector, blocking=True).start()
+    return 0

@@ -1,0 +1,40 @@
+"""``ccpulse run``: the embedded default, collector and web app in one process."""
+
+from __future__ import annotations
+
+import logging
+
+from dashboard.commands.web import add_address_arguments, serve
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("run", help="collector and dashboard in one process (the default set-up)")
+    add_address_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args, settings) -> int:
+    from collectors.scheduler import Collector, build_scheduler, build_sources
+    from dashboard.app import create_app
+    from dashboard.commands.db import redact
+    from dashboard.store.db import make_engine, upgrade_database
+
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    collector = Collector(engine, settings, build_sources(settings))
+    scheduler = build_scheduler(collector)
+    app = create_app(settings, engine)
+    log.info("store: %s; sources: %s", redact(settings.database_url), ", ".join(s.name for s in collector.sources))
+    if not settings.require_login:
+        log.info("sign-in is off: anyone who can reach http://%s:%s sees the dashboard", settings.host, settings.port)
+    scheduler.start()
+    print(f"\n  ccpulse is running: open http://{settings.host}:{settings.port}  (Ctrl-C stops)\n", flush=True)
+    try:
+        serve(app, settings)
+    finally:
+        scheduler.shutdown(wait=True)
+        engine.dispose()
+        log.info("stopped cleanly")
+    return 0
