@@ -226,15 +226,25 @@ def counts_in_window(contacts: Iterable, surveys: Iterable, policy_for, start: d
     """The counts of a window [start, end) computed straight from raw records.
 
     ``policy_for(contact)`` gives each contact's ContactPolicy. For a window on the
-    15-minute grid this equals the sum of the roll-up rows of its intervals.
+    15-minute grid this equals the sum of the roll-up rows of its intervals. A record
+    given twice under one (source, source id) counts once, the last one winning, as
+    the store's upsert keeps it.
     """
     result = Counts()
-    for contact in contacts:
+    for contact in _latest(contacts):
         for at, counts in contact_contributions(contact, policy_for(contact), now).items():
             if start <= at < end:
                 result = result + counts
-    for survey in surveys:
+    for survey in _latest(surveys):
         for at, counts in survey_contributions(survey).items():
             if start <= at < end:
                 result = result + counts
     return result
+
+
+def _latest(records: Iterable) -> list:
+    latest: dict[tuple, object] = {}
+    for record in records:
+        source_id = getattr(record, "source_id", None)
+        latest[(getattr(record, "source", None), source_id if source_id is not None else id(record))] = record
+    return list(latest.values())

@@ -90,9 +90,18 @@ def nps(counts: Counts) -> int | None:
     """Net promoter score: % promoters (9-10) − % detractors (0-6), rounded to an integer in [−100, 100]."""
     if not counts.nps_responses:
         return None
-    return round(100 * (counts.nps_promoters - counts.nps_detractors) / counts.nps_responses)
+    # half away from zero, in integers: Python's round() sends 12.5 to 12 but 13.5 to 14,
+    # while a person checking by hand (or a spreadsheet's ROUND) gets 13 for 12.5
+    net, responses = 100 * (counts.nps_promoters - counts.nps_detractors), counts.nps_responses
+    magnitude = (2 * abs(net) + responses) // (2 * responses)
+    return magnitude if net >= 0 else -magnitude
 
 
 def ces(counts: Counts) -> float | None:
     """Customer effort score: mean on 1-7, 7 = very easy."""
     return _ratio(counts.ces_score_sum, counts.ces_responses)
+
+
+# the names METRICS.md and STYLE.md use for the two averages
+asa = asa_seconds
+aht = aht_seconds
