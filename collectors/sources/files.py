@@ -171,3 +171,56 @@ class FileSource:
         except OSError as error:
             raise SourceError(f"cannot read {self.path}: {error}") from None
         return batch, {**cursor, "files": files}
+
+
+class DropFolderSource:
+    """A folder where files are dropped: each new file matching ``pattern`` is imported with ``mapping``.
+
+    A file is read once its [size, mtime] is the same on two polls in a row (so a file still
+    being copied is not read half-way), then ``chunk`` rows per poll; the cursor notes each file
+    (by name) with its offset, so a finished file is not read again unless it changes. A file
+    replaced by a different one of the same name is read again from the start.
+    """
+
+    kind = "drop_folder"
+
+    def __init__(self, name: str, folder: str | Path, mapping: Mapping_, pattern: str = "*",
+                 timezone: str | None = None, queues: list[str] | None = None, chunk: int = DEFAULT_CHUNK):
+        self.name, self.folder, self.mapping, self.pattern, self.chunk = name, Path(folder), mapping, pattern, chunk
+        self.timezone = timezone or mapping.timezone
+        self.queues = frozenset(queues) if queues else None
+
+    def _due(self, entry: dict[str, Any], sig: list[int]) -> bool:
+        if entry.get("done") and entry.get("size") == sig[0] and entry.get("mtime_ns") == sig[1]:
+            return False
+        return entry.get("seen") == sig[:2] or "offset" in entry and not entry.get("done")
+
+    def poll(self, cursor: Cursor, now: datetime) -> tuple[Batch, Cursor]:
+        from zoneinfo import ZoneInfo
+
+        if not self.folder.is_dir():
+            raise SourceError(f"drop folder not found: {self.folder}")
+        files = copy.deepcopy(cursor.get("files", {}))
+        ctx = RowContext(self.name, self.mapping, ZoneInfo(self.timezone), now, self.queues)
+        batch, budget = Batch(), self.chunk
+        for path in sorted(p for p in self.folder.glob(self.pattern) if p.is_file()):
+            sig = signature(path)
+            entry = files.get(path.name, {})
+            if budget <= 0 or not self._due(entry, sig):
+                if not entry.get("done") or entry.get("size") != sig[0] or entry.get("mtime_ns") != sig[1]:
+                    files[path.name] = {**entry, "seen": sig[:2]}
+                continue
+            part, new_entry = read_chunk(path, {k: v for k, v in entry.items() if k != "seen"}, ctx, budget)
+            files[path.name] = new_entry
+            budget -= len(part) + len(part.rejections) + part.skipped
+            _merge(batch, part)
+        return dedupe(batch), {**cursor, "files": files}
+
+
+def _merge(batch: Batch, part: Batch) -> None:
+    batch.contacts += part.contacts
+    batch.states += part.states
+    batch.surveys += part.surveys
+    batch.agents += part.agents
+    batch.rejections += part.rejections
+    batch.skipped += part.skipped

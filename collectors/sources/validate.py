@@ -2,7 +2,7 @@
 
 A record that fails is not stored: it becomes a ``Rejection`` naming where it was
 (``file.csv:17``, ``queue_log id 4412``), the field and the reason, logged at
-WARNING. The good records of the same batch are kept. Reasons never quote
+WARNING by the pipeline. The good records of the same batch are kept. Reasons never quote
 free-text values (caller numbers, names, e-mails), only times and numbers.
 """
 
@@ -125,8 +125,9 @@ def survey_problems(survey: SurveyResponse, now: datetime) -> list[Problem]:
 
 
 def reject(location: str, problem: Problem) -> Rejection:
-    """A rejection for the batch, logged at WARNING with location, field and reason."""
-    log.warning("rejected %s field %s: %s", location, problem.field, problem.reason)
+    """A rejection for the batch. Logged here at DEBUG; the pipeline logs it at WARNING when storing
+    the batch (with the source name, capped per batch so one bad file cannot flood the log)."""
+    log.debug("rejected %s field %s: %s", location, problem.field, problem.reason)
     return Rejection(location=location, field=problem.field, reason=problem.reason)
 
 

@@ -70,7 +70,7 @@ def test_agent_states_follow_member_pause_call_and_removal():
 
 def test_bad_times_and_unknown_queue_are_rejected_with_field_and_reason(caplog):
     source = AsteriskFileSource("pbx", FIXTURES / "queue_log_bad_times", queues=["7100"])
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.DEBUG):
         batch, cursor = poll_all(source)
     reasons = {r.location: (r.field, r.reason.split(" (")[0]) for r in batch.rejections}
     assert reasons == {"queue_log_bad_times:2": ("answered_at", "answer before arrival"),
