@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from collectors.sources.base import Cursor, SourceError
-from collectors.sources.mapping import Mapping_
+from collectors.sources.mapping import Mapping_, columns_used
 from collectors.sources.rows import RowContext, add_row, dedupe
 from collectors.sources.validate import Problem, reject
 from dashboard.records import Batch
@@ -60,6 +60,10 @@ def read_rows(path: Path, mapping: Mapping_, offset: int, line: int,
     header: list[str] = []
     if mapping.format == "csv":
         header, body_offset, body_line = _header(path, mapping)
+        missing = sorted(columns_used(mapping) - set(header))
+        if missing:
+            raise SourceError(f"{path.name}: the mapping reads column(s) {', '.join(map(repr, missing))}, "
+                              f"which the header lacks (it has {', '.join(map(repr, header))})")
         if offset < body_offset:
             offset, line = body_offset, body_line
     with path.open("rb") as handle:

@@ -182,6 +182,14 @@ def load_mapping(path: str | Path) -> Mapping_:
     return parse_mapping(table, str(path))
 
 
+def columns_used(mapping: Mapping_) -> set[str]:
+    """Every column a record field reads (fallbacks included), to check a CSV header against."""
+    def walk(spec: FieldSpec | None) -> set[str]:
+        return set() if spec is None else set(spec.columns) | walk(spec.fallback)
+
+    return {c for specs in mapping.sections.values() for spec in specs for c in walk(spec)}
+
+
 def matches(condition: Mapping[str, tuple[str, ...]], row: Mapping[str, Any]) -> bool:
     """Whether every column named in the condition holds one of its listed values."""
     return all(str(row.get(column, "")).strip() in values for column, values in condition.items())
@@ -195,9 +203,7 @@ def skip_reason(mapping: Mapping_, row: Mapping[str, Any]) -> str | None:
 def _raw(spec: FieldSpec, row: Mapping[str, Any]) -> Any:
     values = []
     for column in spec.columns:
-        if column not in row:
-            raise RecordError(spec.name, f"column {column!r} is missing")
-        value = row[column]
+        value = row.get(column)  # a key absent from a JSON line is null; CSV headers are checked up front
         if value is None or (isinstance(value, str) and value.strip() in spec.null) or str(value) in spec.null:
             return None
         values.append(value)
