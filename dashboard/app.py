@@ -36,6 +36,10 @@ def page_modules() -> list:
     for name in EXTRA_PAGE_MODULES:
         if importlib.util.find_spec(name) is not None:
             modules.append(importlib.import_module(name))
+    for module in modules:  # pages_folder="" means Dash never attaches the modules' layouts itself
+        page = dash.page_registry.get(module.__name__)
+        if page is not None and page.get("layout") is None:
+            page["layout"] = module.layout
     return modules
 
 
