@@ -83,6 +83,12 @@ def utilization(seconds: Mapping[str, float]) -> float | None:
     return handle_seconds(seconds) / staffed if staffed else None
 
 
+def after_contact_work_share(seconds: Mapping[str, float]) -> float | None:
+    """After-contact work ÷ handle time (on_contact + after_contact_work), in [0, 1]; no handle time → None."""
+    handle = handle_seconds(seconds)
+    return seconds.get("after_contact_work", 0.0) / handle if handle else None
+
+
 def time_in_state_seconds(current, now: datetime) -> float | None:
     """now − ``started_at`` of the agent's current state, seconds; no current state → None."""
     if current is None:

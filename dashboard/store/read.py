@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from dashboard.metrics.counts import COUNT_FIELDS, Counts
 from dashboard.metrics.windows import Window, days_in, site_day, site_week, weeks_in
 from dashboard.store.models import (AgentIntervalStatRow, AgentStateRow, AgentStateStatRow, ContactRow,
-                                    CustomerWeekRow, IntervalStatRow)
+                                    CustomerWeekRow, IntervalStatRow, SurveyRow)
 
 GROUPINGS = (None, "queue", "channel", "agent", "interval", "day", "week")
 ALL = "all"
@@ -146,3 +146,108 @@ def touchpoints(session: Session, week_start: date, last_week_start: date | None
         CustomerWeekRow.week_start >= week_start, CustomerWeekRow.week_start <= last)
     return [(customer, int(contacts), channels or "") for customer, contacts, channels
             in session.execute(query.order_by(CustomerWeekRow.week_start, CustomerWeekRow.customer_id))]
+
+
+def aux_seconds_by_agent(session: Session, start: datetime, end: datetime,
+                         agents: Iterable[str] | None = None) -> dict[str, dict[str, float]]:
+    """Seconds in aux per agent and reason ("" when none given), closed state intervals in [start, end)."""
+    table = AgentStateStatRow
+    query = select(table.agent_id, table.reason, func.sum(table.seconds)).where(
+        table.state == "aux", table.interval_start >= start, table.interval_start < end)
+    if agents is not None:
+        query = query.where(table.agent_id.in_(list(agents)))
+    out: defaultdict[str, dict[str, float]] = defaultdict(dict)
+    for agent_id, reason, seconds in session.execute(query.group_by(table.agent_id, table.reason)):
+        out[agent_id][reason or ""] = float(seconds or 0.0)
+    return dict(out)
+
+
+def staffed_seconds_by_interval(session: Session, start: datetime, end: datetime,
+                                agents: Iterable[str] | None = None) -> dict[datetime, dict[str, float]]:
+    """Seconds each agent was staffed (any state but offline) in each 15-minute interval of [start, end)."""
+    table = AgentStateStatRow
+    query = select(table.interval_start, table.agent_id, func.sum(table.seconds)).where(
+        table.state != "offline", table.interval_start >= start, table.interval_start < end)
+    if agents is not None:
+        query = query.where(table.agent_id.in_(list(agents)))
+    out: defaultdict[datetime, dict[str, float]] = defaultdict(dict)
+    for at, agent_id, seconds in session.execute(query.group_by(table.interval_start, table.agent_id)):
+        out[at][agent_id] = float(seconds or 0.0)
+    return dict(out)
+
+
+def agent_counts_by_day(session: Session, start: datetime, end: datetime, agents: Iterable[str], *,
+                        tz: tzinfo = UTC, reset_hour: int = 0) -> dict[str, dict[date, Counts]]:
+    """Summed agent roll-up counts per agent and site day of [start, end): the input of trends."""
+    table = AgentIntervalStatRow
+    query = _filtered(select(table.agent_id, table.interval_start, *_sums(table)), table, start, end,
+                      None, None, agents)
+    rows = session.execute(query.group_by(table.agent_id, table.interval_start)).all()
+    out: defaultdict[str, dict[date, Counts]] = defaultdict(dict)
+    for agent_id, at, *values in rows:
+        day = site_day(at, tz, reset_hour)
+        held = out[agent_id].get(day)
+        out[agent_id][day] = Counts(*values) if held is None else held + Counts(*values)
+    return dict(out)
+
+
+CONTACT_SORTS = ("ended_at", "arrived_at", "channel", "queue", "transfer_count", "resolved")
+
+
+def agent_contacts_page(session: Session, agent_id: str, start: datetime, end: datetime, *,
+                        queues: Iterable[str] | None = None, channels: Iterable[str] | None = None,
+                        offset: int = 0, limit: int = 500, sort: str = "ended_at", descending: bool = True
+                        ) -> tuple[list[ContactRow], int]:
+    """One page of the contacts an agent ended in [start, end), and how many there are in all.
+
+    ``limit`` is capped at 500 rows; ``sort`` is one of ``CONTACT_SORTS`` (else ``ended_at``).
+    """
+    where = [ContactRow.agent_id == agent_id, ContactRow.ended_at >= start, ContactRow.ended_at < end]
+    if queues is not None:
+        where.append(ContactRow.queue.in_(list(queues)))
+    if channels is not None:
+        where.append(ContactRow.channel.in_(list(channels)))
+    total_rows = session.execute(select(func.count()).select_from(ContactRow).where(*where)).scalar_one()
+    column = getattr(ContactRow, sort if sort in CONTACT_SORTS else "ended_at")
+    order = (column.desc(), ContactRow.id.desc()) if descending else (column.asc(), ContactRow.id.asc())
+    rows = session.scalars(select(ContactRow).where(*where).order_by(*order)
+                           .offset(max(0, offset)).limit(max(1, min(limit, 500))))
+    return list(rows), int(total_rows)
+
+
+def surveys_of(session: Session, contacts: Sequence[ContactRow]) -> dict[int, list[SurveyRow]]:
+    """The survey responses given about each contact, by the contact's store id."""
+    keys = {(c.source, c.source_id): c.id for c in contacts}
+    out: defaultdict[int, list[SurveyRow]] = defaultdict(list)
+    for source in {c.source for c in contacts}:
+        wanted = [sid for (src, sid) in keys if src == source]
+        for chunk in (wanted[i:i + 500] for i in range(0, len(wanted), 500)):
+            for row in session.scalars(select(SurveyRow).where(
+                    SurveyRow.source == source, SurveyRow.contact_source_id.in_(chunk))
+                    .order_by(SurveyRow.responded_at)):
+                out[keys[(source, row.contact_source_id)]].append(row)
+    return dict(out)
+
+
+def customer_contacts(session: Session, customer_id: str, start: datetime, end: datetime) -> list[ContactRow]:
+    """A customer's contacts, any channel and direction, that arrived in [start, end), oldest first."""
+    return list(session.scalars(select(ContactRow).where(
+        ContactRow.customer_id == customer_id, ContactRow.arrived_at >= start, ContactRow.arrived_at < end)
+        .order_by(ContactRow.arrived_at, ContactRow.id)))
+
+
+def agent_states_between(session: Session, agent_id: str, start: datetime, end: datetime) -> list[AgentStateRow]:
+    """An agent's state intervals that overlap [start, end) (an open one counts as running), in order."""
+    return list(session.scalars(select(AgentStateRow).where(
+        AgentStateRow.agent_id == agent_id, AgentStateRow.started_at < end,
+        (AgentStateRow.ended_at.is_(None)) | (AgentStateRow.ended_at > start))
+        .order_by(AgentStateRow.started_at)))
+
+
+def agent_comments(session: Session, agent_id: str, start: datetime, end: datetime,
+                   limit: int = 10) -> list[SurveyRow]:
+    """The latest survey responses with a comment about an agent's contacts, given in [start, end)."""
+    return list(session.scalars(select(SurveyRow).where(
+        SurveyRow.agent_id == agent_id, SurveyRow.comment.is_not(None), SurveyRow.comment != "",
+        SurveyRow.responded_at >= start, SurveyRow.responded_at < end)
+        .order_by(SurveyRow.responded_at.desc()).limit(limit)))
