@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.metrics.counts import COUNT_FIELDS, Counts
 from dashboard.metrics.windows import Window, days_in, site_day, site_week, weeks_in
-from dashboard.store.models import (AgentIntervalStatRow, AgentStateRow, AgentStateStatRow, ContactRow,
+from dashboard.store.models import (AgentIntervalStatRow, AgentRow, AgentStateRow, AgentStateStatRow, ContactRow,
                                     CustomerWeekRow, IntervalStatRow, SurveyRow)
 
 GROUPINGS = (None, "queue", "channel", "agent", "interval", "day", "week")
@@ -251,3 +251,64 @@ def agent_comments(session: Session, agent_id: str, start: datetime, end: dateti
         SurveyRow.agent_id == agent_id, SurveyRow.comment.is_not(None), SurveyRow.comment != "",
         SurveyRow.responded_at >= start, SurveyRow.responded_at < end)
         .order_by(SurveyRow.responded_at.desc()).limit(limit)))
+
+
+def queue_channels(session: Session, start: datetime, end: datetime) -> dict[str, str]:
+    """The queues with roll-up rows in [start, end) and each one's channel."""
+    query = select(IntervalStatRow.queue, IntervalStatRow.channel).where(
+        IntervalStatRow.interval_start >= start, IntervalStatRow.interval_start < end).distinct()
+    return {queue: channel for queue, channel in session.execute(query.order_by(IntervalStatRow.queue))}
+
+
+def agent_rows(session: Session, agents: Iterable[str] | None = None) -> dict[str, AgentRow]:
+    """Known agents (name, team, skills) by id."""
+    query = select(AgentRow)
+    if agents is not None:
+        query = query.where(AgentRow.agent_id.in_(list(agents)))
+    return {row.agent_id: row for row in session.scalars(query)}
+
+
+def touchpoints_by_week(session: Session, first_week: date, last_week: date
+                        ) -> dict[date, list[tuple[str, int, str]]]:
+    """``touchpoints`` rows of each ISO week from ``first_week`` to ``last_week`` (Mondays), in one read;
+    every week in between appears, empty when no customer came."""
+    weeks: dict[date, list[tuple[str, int, str]]] = {}
+    day = first_week
+    while day <= last_week:
+        weeks[day] = []
+        day = date.fromordinal(day.toordinal() + 7)
+    query = select(CustomerWeekRow.week_start, CustomerWeekRow.customer_id, CustomerWeekRow.contacts,
+                   CustomerWeekRow.channels).where(CustomerWeekRow.week_start >= first_week,
+                                                   CustomerWeekRow.week_start <= last_week)
+    for week, customer, contacts, channels in session.execute(query):
+        weeks.setdefault(week, []).append((customer, int(contacts), channels or ""))
+    return weeks
+
+
+def first_interval_start(session: Session) -> datetime | None:
+    """The earliest stored roll-up interval (aware UTC), None for an empty store: where history begins."""
+    return session.scalar(select(func.min(IntervalStatRow.interval_start)))
+
+
+def queue_channels(session: Session, start: datetime, end: datetime) -> dict[str, str]:
+    """Each queue with roll-up rows in [start, end) and its channel (the first by name when it has several)."""
+    query = select(IntervalStatRow.queue, func.min(IntervalStatRow.channel)).where(
+        IntervalStatRow.interval_start >= start, IntervalStatRow.interval_start < end)
+    return dict(session.execute(query.group_by(IntervalStatRow.queue)).all())
+
+
+def topic_contacts(session: Session, start: datetime, end: datetime
+                   ) -> list[tuple[str, int, list[tuple[datetime, datetime]]]]:
+    """Per topic, inbound contacts arrived in [start, end) (raw records: one bounded week) and the
+    (arrival, next contact's arrival) pairs of those that have a next contact, for the repeat rate.
+    Contacts without a topic are left out; most contacts first."""
+    inbound = (ContactRow.arrived_at >= start, ContactRow.arrived_at < end, ContactRow.direction != "outbound",
+               ContactRow.topic.is_not(None), ContactRow.topic != "")
+    counts = session.execute(select(ContactRow.topic, func.count()).where(*inbound)
+                             .group_by(ContactRow.topic)).all()
+    pairs: defaultdict[str, list] = defaultdict(list)
+    for topic, arrived_at, next_at in session.execute(
+            select(ContactRow.topic, ContactRow.arrived_at, ContactRow.next_contact_at)
+            .where(*inbound, ContactRow.next_contact_at.is_not(None))):
+        pairs[topic].append((arrived_at, next_at))
+    return sorted(((topic, int(n), pairs.get(topic, [])) for topic, n in counts), key=lambda r: (-r[1], r[0]))
