@@ -290,13 +290,6 @@ def first_interval_start(session: Session) -> datetime | None:
     return session.scalar(select(func.min(IntervalStatRow.interval_start)))
 
 
-def queue_channels(session: Session, start: datetime, end: datetime) -> dict[str, str]:
-    """Each queue with roll-up rows in [start, end) and its channel (the first by name when it has several)."""
-    query = select(IntervalStatRow.queue, func.min(IntervalStatRow.channel)).where(
-        IntervalStatRow.interval_start >= start, IntervalStatRow.interval_start < end)
-    return dict(session.execute(query.group_by(IntervalStatRow.queue)).all())
-
-
 def topic_contacts(session: Session, start: datetime, end: datetime
                    ) -> list[tuple[str, int, list[tuple[datetime, datetime]]]]:
     """Per topic, inbound contacts arrived in [start, end) (raw records: one bounded week) and the
