@@ -166,6 +166,7 @@ def poll_once(engine: Engine, settings: Settings, source: Source, now: datetime)
 def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str = "collector") -> dict:
     """Move the roll-up clock to ``now``, rewrite the live snapshot and beat the collector's heart."""
     from collectors.snapshot import write_snapshots
+    from dashboard.alerts.evaluate import evaluate_alerts
 
     started = time.perf_counter()
     with session_scope(engine) as session:
@@ -174,6 +175,7 @@ def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str =
         advance_clock(session, clock, policy_resolver(settings), clock_time(clock, default=now), now, delta)
         apply_delta(session, delta)
         snapshots = write_snapshots(session, settings, now)
+        evaluate_alerts(session, settings, snapshots, now)
         heartbeat = session.get(CollectorRow, "collector") or CollectorRow(name="collector", owner=owner,
                                                                             started_at=now)
         heartbeat.owner, heartbeat.last_tick_at = owner, now

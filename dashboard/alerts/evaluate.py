@@ -1,0 +1,138 @@
+"""Evaluate every rule against the snapshot just built, and store what changed (in the caller's transaction).
+
+Called from ``collectors.pipeline.refresh_live`` each tick: each rule × queue (and
+the built-in "source silent" rule × source) is stepped through the state machine;
+the alert's new state and every transition, with its reason, are written in the
+same transaction as the snapshot they were read from.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.alerts import state as machine
+from dashboard.alerts.rules import SOURCE_METRIC, Rule, rules_for, seed_rules, to_rule
+from dashboard.alerts.values import display, queue_values, silent_intervals
+from dashboard.i18n import t
+from dashboard.settings import Settings
+from dashboard.store.models import AlertEventRow, AlertRow, AlertRuleRow
+
+log = logging.getLogger(__name__)
+ALERT_FIELDS = ("state", "severity", "value", "pending_since", "fired_at", "resolved_at", "last_breach_at",
+                "acknowledged_by", "acknowledged_at", "reason")
+
+
+def to_alert(row: AlertRow | None) -> machine.Alert:
+    if row is None:
+        return machine.Alert()
+    return machine.Alert(**{name: getattr(row, name) for name in ALERT_FIELDS})
+
+
+def reason_text(rule: Rule, subject: str, transition: machine.Transition, language: str) -> str:
+    """The stored sentence for a transition: what, where, the value and why."""
+    params = dict(transition.params)
+    params["value"] = display(rule.metric, params.get("value"))
+    severity = t(f"alerts.severity.{transition.severity}", language) if transition.severity else ""
+    return t(transition.reason, language, rule=t(f"alerts.metric.{rule.metric}", language), subject=subject,
+             severity=severity, **params)
+
+
+def _subjects(rule: Rule, snapshots: dict, now: datetime, settings: Settings):
+    """(subject, value) pairs this rule reads now; an unreadable value comes back as ``state.Error``."""
+    if rule.metric == SOURCE_METRIC:
+        for source in snapshots.get(("sources", "all"), {}).get("sources", []):
+            yield source["name"], silent_intervals(source, now, settings.poll_seconds)
+        return
+    for (scope, _), payload in snapshots.items():
+        if scope != "queue" or rules_for([rule], payload["queue"], payload["channel"]) == {}:
+            continue
+        try:
+            values = queue_values(payload, now)
+        except (KeyError, TypeError, ValueError) as error:
+            yield payload["queue"], machine.Error(f"{type(error).__name__}: {error}")
+            continue
+        if rule.metric in values:
+            yield payload["queue"], values[rule.metric]
+
+
+def _effective(rules: list[Rule], snapshots: dict) -> list[tuple[Rule, set[str] | None]]:
+    """Each rule with the queues it governs (a queue's own rule hides its channel's default)."""
+    queues = [(p["queue"], p["channel"]) for (scope, _), p in snapshots.items() if scope == "queue"]
+    governed: dict[int, set[str]] = {}
+    for queue, channel in queues:
+        for rule in rules_for(rules, queue, channel).values():
+            governed.setdefault(id(rule), set()).add(queue)
+    return [(rule, None if rule.metric == SOURCE_METRIC else governed.get(id(rule), set())) for rule in rules]
+
+
+def evaluate_alerts(session: Session, settings: Settings, snapshots: dict, now: datetime) -> list[AlertEventRow]:
+    """``step_alerts`` in a savepoint: a fault in the rules is logged and never loses the snapshot."""
+    try:
+        with session.begin_nested():
+            return step_alerts(session, settings, snapshots, now)
+    except Exception:  # noqa: BLE001 - the live view matters more than one tick of alerts
+        log.exception("evaluating the alert rules failed; the snapshot is kept")
+        return []
+
+
+def step_alerts(session: Session, settings: Settings, snapshots: dict, now: datetime) -> list[AlertEventRow]:
+    """Step every rule for every subject at ``now``; returns the transitions stored."""
+    rules = seed_rules(session, settings, now)
+    rows = {(row.rule_id, row.subject): row for row in session.scalars(select(AlertRow))}
+    events = []
+    for rule, queues in _effective(rules, snapshots):
+        for subject, value in _subjects(rule, snapshots, now, settings):
+            if queues is not None and subject not in queues:
+                continue
+            row = rows.get((rule.id, subject))
+            alert, transition = machine.step(rule, to_alert(row), value, now)
+            if row is None and transition is None:
+                continue  # an OK alert that never changed needs no row
+            row = row or _new_row(session, rule, subject)
+            _store(row, alert, now)
+            if transition is not None:
+                events.append(_event(session, row, rule, subject, transition, now, settings.language))
+    return events
+
+
+def _new_row(session: Session, rule: Rule, subject: str) -> AlertRow:
+    row = AlertRow(rule_id=rule.id, subject=subject, state=machine.OK)
+    session.add(row)
+    return row
+
+
+def _store(row: AlertRow, alert: machine.Alert, now: datetime) -> None:
+    for name in ALERT_FIELDS:
+        if name != "reason":
+            setattr(row, name, getattr(alert, name))
+    row.evaluated_at = now
+
+
+def _event(session, row: AlertRow, rule: Rule, subject: str, transition: machine.Transition, now: datetime,
+           language: str) -> AlertEventRow:
+    session.flush()
+    reason = reason_text(rule, subject, transition, language)
+    row.reason = reason
+    event = AlertEventRow(alert_id=row.id, at=now, from_state=transition.from_state, to_state=transition.to_state,
+                          severity=transition.severity, value=transition.value, reason=reason, notified=False)
+    session.add(event)
+    return event
+
+
+def acknowledge_alert(session: Session, settings: Settings, alert_id: int, by: str, now: datetime) -> bool:
+    """Record who acknowledged a firing alert (guard the caller by role); False when it was not firing."""
+    row = session.get(AlertRow, alert_id, with_for_update=True)
+    if row is None:
+        return False
+    alert, transition = machine.acknowledge(to_alert(row), by, now)
+    if transition is None:
+        return False
+    rule = to_rule(session.get(AlertRuleRow, row.rule_id))
+    _store(row, alert, row.evaluated_at or now)
+    event = _event(session, row, rule, row.subject, transition, now, settings.language)
+    event.notified = True  # an acknowledgement is news on the wall, not for the webhook
+    return True
