@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from dashboard import ids
 from dashboard.context import ENGINE_KEY, SETTINGS_KEY
 from dashboard.i18n import t
+from dashboard.security import install_security
 from dashboard.settings import Settings, load_settings
 from dashboard.store.db import make_engine
 
@@ -71,6 +72,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     for module in page_modules():
         module.register_callbacks(app)
     app.layout = shell(settings)
+    install_security(app, settings, app.server.config[ENGINE_KEY])
     return app
 
 

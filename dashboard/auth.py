@@ -17,6 +17,38 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 from dashboard import context
 
 ROLES = ("wall", "supervisor", "manager", "executive", "admin")
+PEOPLE = ("supervisor", "manager", "executive", "admin")  # every role that signs in with a password
+
+# first match wins: a path prefix and the roles that may open it (admin may open everything)
+PAGE_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("/wall", ("wall", "supervisor", "manager", "admin")),
+    ("/alerts", ("supervisor", "admin")),
+    ("/queues", ("manager", "admin")),
+    ("/agents", ("manager", "admin")),
+    ("/agent", ("manager", "admin")),
+    ("/contacts", ("manager", "admin")),
+    ("/contact", ("manager", "admin")),
+    ("/trends", ("executive", "manager", "admin")),
+    ("/admin", ("admin",)),
+)
+
+
+def login_required(settings) -> bool:
+    """Sign-in is on when asked for, and always in production."""
+    return bool(settings.require_login or settings.env == "production")
+
+
+def roles_for_path(path: str) -> tuple[str, ...]:
+    """The roles that may open the page at ``path``; any signed-in person for pages not listed."""
+    path = "/" + path.strip("/")
+    for prefix, roles in PAGE_ROLES:
+        if path == prefix or path.startswith(prefix + "/"):
+            return roles
+    return PEOPLE
+
+
+def allowed(role: str | None, roles: tuple[str, ...]) -> bool:
+    return role is not None and (role == "admin" or role in roles)
 
 
 def current_role() -> str | None:
@@ -26,12 +58,12 @@ def current_role() -> str | None:
 
 def check_role(roles: tuple[str, ...]) -> None:
     """Raise 401 when nobody is signed in, 403 when the role is not among ``roles`` (admin always passes)."""
-    if not context.settings().require_login:
+    if not login_required(context.settings()):
         return
     role = current_role()
     if role is None:
         raise Unauthorized("sign in first")
-    if role != "admin" and role not in roles:
+    if not allowed(role, roles):
         raise Forbidden(f"the {role} role may not do this")
 
 
