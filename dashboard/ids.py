@@ -7,3 +7,29 @@ LANGUAGE_STORE = "language"
 HOME_INTERVAL = "home-interval"
 HOME_TILES = "home-tiles"
 HOME_STATUS = "home-status"
+
+# drill-down filters (one bar, shared by /queues, /agents, /agents/<id>)
+FILTER_RANGE = "filter-range"
+FILTER_DATES = "filter-dates"
+FILTER_QUEUES = "filter-queues"
+FILTER_CHANNELS = "filter-channels"
+FILTER_QUERY = "filter-query"
+
+QUEUES_TABLE = "queues-table"
+QUEUES_FOCUS = "queues-focus"
+QUEUES_INTRADAY = "queues-intraday"
+QUEUES_STAFFING = "queues-staffing"
+QUEUES_GAP = "queues-gap"
+
+AGENTS_GRID = "agents-grid"
+AGENTS_COLUMNS = "agents-columns"
+AGENTS_EXPORT = "agents-export"
+
+AGENT_SUMMARY = "agent-summary"
+AGENT_TIMELINE = "agent-timeline"
+AGENT_CONTACTS = "agent-contacts"
+AGENT_TRENDS = "agent-trends"
+AGENT_COMMENTS = "agent-comments"
+AGENT_ID = "agent-id"
+
+CONTACT_BODY = "contact-body"
