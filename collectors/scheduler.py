@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
+from collectors.lock import COLLECTOR, GrantedLocks, StoreLocks, heartbeat_owner, source_key
 from collectors.pipeline import poll_once, refresh_live
 from collectors.sources.base import Source
 from dashboard.settings import Settings
@@ -52,17 +53,34 @@ class Collector:
     """The jobs' bodies: poll a source (then refresh the live view), or just refresh it."""
 
     def __init__(self, engine: Engine, settings: Settings, sources: list[Source], clock: Clock = utc_now,
-                 after_refresh: list[Callable] | None = None):
+                 after_refresh: list[Callable] | None = None, locks: StoreLocks | None = None):
         self.engine, self.settings, self.sources, self.clock = engine, settings, sources, clock
         self.owner = owner_name()
         self.after_refresh = after_refresh or []
+        self.locks = locks or GrantedLocks()
+        self.active: bool | None = None
+
+    def holds(self, key: str) -> bool:
+        """Whether this collector may act on ``key`` now (taking its lock if free); logs standby and takeover."""
+        held = self.locks.alive() and self.locks.try_lock(key)
+        if key == COLLECTOR and held != self.active:
+            if held:
+                log.info("active: this collector (%s) runs the live job", self.owner)
+            else:
+                log.info("standby: waiting for the active collector (owner %s)", heartbeat_owner(self.engine))
+            self.active = held
+        return held
 
     def poll(self, source: Source) -> None:
+        if not self.holds(source_key(source.name)):
+            return
         outcome = poll_once(self.engine, self.settings, source, self.clock())
         if outcome.ok and (outcome.accepted or outcome.rejected):
             self.refresh()
 
     def refresh(self) -> None:
+        if not self.holds(COLLECTOR):
+            return
         try:
             snapshots = refresh_live(self.engine, self.settings, self.clock(), owner=self.owner)
             for hook in self.after_refresh:

@@ -14,13 +14,20 @@ def register(subparsers) -> None:
 
 def collect(args, settings) -> int:
     from collectors.scheduler import Collector, build_scheduler, build_sources
+    from collectors.lock import store_locks
     from dashboard.commands.db import redact
+    from dashboard.settings import check_production
     from dashboard.store.db import make_engine, upgrade_database
 
+    check_production(settings)
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
     collector = Collector(engine, settings, build_sources(settings))
+    collector.locks = store_locks(engine)  # one active collector per store, one poller per source
     log.info("collecting from %s into %s every %ss", ", ".join(s.name for s in collector.sources),
              redact(settings.database_url), settings.poll_seconds)
-    build_scheduler(collector, blocking=True).start()
+    try:
+        build_scheduler(collector, blocking=True).start()
+    finally:
+        collector.locks.close()
     return 0

@@ -17,6 +17,7 @@ def register(subparsers) -> None:
 
 def run(args, settings) -> int:
     from collectors.scheduler import Collector, build_scheduler, build_sources
+    from collectors.lock import store_locks
     from dashboard.app import create_app
     from dashboard.commands.db import redact
     from dashboard.store.db import make_engine, upgrade_database
@@ -24,6 +25,7 @@ def run(args, settings) -> int:
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
     collector = Collector(engine, settings, build_sources(settings))
+    collector.locks = store_locks(engine)  # a second `ccpulse run` on the same store stands by
     scheduler = build_scheduler(collector)
     app = create_app(settings, engine)
     log.info("store: %s; sources: %s", redact(settings.database_url), ", ".join(s.name for s in collector.sources))
