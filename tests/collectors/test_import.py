@@ -110,3 +110,18 @@ def test_import_each_shared_file(settings, engine, shared_data, mapping, path, s
     assert run(settings, shared_data / path, MAPPINGS / f"{mapping}.toml") == 0
     stored = counts(engine, source)
     assert stored["contacts"] == contacts and stored["rejected"] == rejected
+
+
+@pytest.mark.shared_data
+def test_pwc_kpis_after_import(settings, engine, shared_data):
+    from datetime import date
+
+    from dashboard.commands.report import report_rows
+
+    run(settings, shared_data / "pwc_call_center/call_center_dataset.csv", MAPPINGS / "pwc_call_center.toml")
+    with session_scope(engine) as session:
+        (row,) = report_rows(session, settings, date(2021, 1, 1), date(2021, 3, 31), None)
+    assert (row["offered"], row["answered"], row["abandoned"]) == (5000, 4054, 946)
+    assert row["abandon_rate"] == pytest.approx(946 / 5000, abs=1e-4)
+    assert row["asa_seconds"] == pytest.approx(67.52, abs=0.01)  # mean speed of answer of the data set
+    assert row["csat_mean"] == pytest.approx(3.4036, abs=1e-3)
