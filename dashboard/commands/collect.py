@@ -14,6 +14,7 @@ def register(subparsers) -> None:
 
 def collect(args, settings) -> int:
     from collectors.scheduler import Collector, build_scheduler, build_sources
+    from dashboard.alerts.notify import Notifier
     from collectors.lock import store_locks
     from dashboard.commands.db import redact
     from dashboard.settings import check_production
@@ -22,7 +23,7 @@ def collect(args, settings) -> int:
     check_production(settings)
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
-    collector = Collector(engine, settings, build_sources(settings))
+    collector = Collector(engine, settings, build_sources(settings), after_refresh=[Notifier(engine, settings)])
     collector.locks = store_locks(engine)  # one active collector per store, one poller per source
     log.info("collecting from %s into %s every %ss", ", ".join(s.name for s in collector.sources),
              redact(settings.database_url), settings.poll_seconds)

@@ -17,6 +17,7 @@ def register(subparsers) -> None:
 
 def run(args, settings) -> int:
     from collectors.scheduler import Collector, build_scheduler, build_sources
+    from dashboard.alerts.notify import Notifier
     from collectors.lock import store_locks
     from dashboard.app import create_app
     from dashboard.commands.db import redact
@@ -24,7 +25,7 @@ def run(args, settings) -> int:
 
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
-    collector = Collector(engine, settings, build_sources(settings))
+    collector = Collector(engine, settings, build_sources(settings), after_refresh=[Notifier(engine, settings)])
     collector.locks = store_locks(engine)  # a second `ccpulse run` on the same store stands by
     scheduler = build_scheduler(collector)
     app = create_app(settings, engine)
