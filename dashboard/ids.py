@@ -33,3 +33,17 @@ AGENT_COMMENTS = "agent-comments"
 AGENT_ID = "agent-id"
 
 CONTACT_BODY = "contact-body"
+
+# /trends: the executive week
+TRENDS_WEEK = "trends-week"
+TRENDS_LANGUAGE = "trends-language"
+TRENDS_BODY = "trends-body"
+TRENDS_PDF = "trends-pdf"
+TRENDS_CSV = "trends-csv"
+TRENDS_CSV_DOWNLOAD = "trends-csv-download"
+TRENDS_PNG = "trends-png"
+TRENDS_LINES = "trends-lines"
+TRENDS_HEATMAP = "trends-heatmap"
+TRENDS_TOUCHPOINTS = "trends-touchpoints"
+TRENDS_MIX = "trends-mix"
+TRENDS_TOPICS = "trends-topics"
