@@ -1,0 +1,1 @@
+"""Repeatable measurements; each module runs with ``python -m benchmarks.<name>``."""
