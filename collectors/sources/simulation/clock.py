@@ -17,6 +17,7 @@ MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def to_ms(moment: datetime) -> int:
@@ -58,8 +59,15 @@ class LocalClock:
                 self.starts.append(at)
                 self.offsets.append(offset)
 
+    def wall(self, ms: int) -> int:
+        """The local wall clock at instant ``ms``, as milliseconds since the local epoch."""
+        return ms + self.offsets[max(bisect_right(self.starts, ms) - 1, 0)]
+
     def local(self, ms: int) -> tuple[int, float]:
         """(weekday with Monday = 0, local hour of day in [0, 24)) at instant ``ms``."""
-        index = max(bisect_right(self.starts, ms) - 1, 0)
-        wall = ms + self.offsets[index]
+        wall = self.wall(ms)
         return (wall // DAY + EPOCH_WEEKDAY) % 7, (wall % DAY) / HOUR
+
+    def date(self, ms: int, shift_ms: int = 0) -> date:
+        """The local calendar date at instant ``ms``, with the wall clock moved on by ``shift_ms``."""
+        return date.fromordinal(EPOCH_ORDINAL + (self.wall(ms) + shift_ms) // DAY)

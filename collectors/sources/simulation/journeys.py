@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from collectors.sources.simulation.clock import DAY, HOUR, MINUTE, LocalClock, to_datetime, wall_ms
+from collectors.sources.simulation.clock import DAY, HOUR, MINUTE, LocalClock, wall_ms
 from collectors.sources.simulation.profiles import (
     ASYNC_CUTOFF_HOURS, QUEUE_BY_NAME, QUEUES, QueueProfile, is_open, max_rate_per_ms, rate_per_ms)
 
@@ -58,12 +58,9 @@ def arrival_window(queue: QueueProfile, day: date, tz: ZoneInfo) -> tuple[int, i
     return None if hours is None else (wall_ms(day, hours[0], tz), wall_ms(day, hours[1], tz))
 
 
-def chunk_of(queue: QueueProfile, at_ms: int, tz: ZoneInfo) -> date:
+def chunk_of(queue: QueueProfile, at_ms: int, clock: LocalClock) -> date:
     """The operating day that handles a contact arriving in ``queue`` at ``at_ms``."""
-    local = to_datetime(at_ms).astimezone(tz)
-    if queue.sync:
-        return local.date()
-    return (local + timedelta(hours=24 - ASYNC_CUTOFF_HOURS)).date()
+    return clock.date(at_ms, 0 if queue.sync else int((24 - ASYNC_CUTOFF_HOURS) * HOUR))
 
 
 def _thinned(queue: QueueProfile, window: tuple[int, int], clock: LocalClock, scale: float,
@@ -84,13 +81,13 @@ def _thinned(queue: QueueProfile, window: tuple[int, int], clock: LocalClock, sc
             arrivals.append(int(t))
 
 
-def _next_open(queue: QueueProfile, at_ms: int, tz: ZoneInfo, rng: random.Random) -> int | None:
+def _next_open(queue: QueueProfile, at_ms: int, clock: LocalClock, tz: ZoneInfo,
+               rng: random.Random) -> int | None:
     """``at_ms`` if the queue is open then, else a moment in the first 8 hours of its next opening."""
-    local = to_datetime(at_ms).astimezone(tz)
-    if is_open(queue, local.weekday(), local.hour + local.minute / 60):
+    if is_open(queue, *clock.local(at_ms)):
         return at_ms
     for ahead in range(8):
-        day = local.date() + timedelta(days=ahead)
+        day = clock.date(at_ms) + timedelta(days=ahead)
         hours = queue.hours[day.weekday()]
         if hours is not None and wall_ms(day, hours[0], tz) > at_ms:
             opened, closed = wall_ms(day, hours[0], tz), wall_ms(day, hours[1], tz)
@@ -115,7 +112,7 @@ def _gap_ms(rng: random.Random) -> int:
     return int(rng.uniform(0.6, 4.5) * DAY)
 
 
-def _journey(first: QueueProfile, at_ms: int, key: str, tz: ZoneInfo, scale: float,
+def _journey(first: QueueProfile, at_ms: int, key: str, clock: LocalClock, tz: ZoneInfo, scale: float,
              rng: random.Random) -> list[Arrival]:
     """The contacts of one issue starting with a contact in ``first`` at ``at_ms``."""
     customer = f"cu{rng.randrange(int(CUSTOMERS_PER_SCALE * max(scale, 0.01))):07d}"
@@ -127,11 +124,11 @@ def _journey(first: QueueProfile, at_ms: int, key: str, tz: ZoneInfo, scale: flo
         more = len(steps) + 1 < MAX_CONTACTS and rng.random() < queue.continue_share
         resolves = more is False and rng.random() < 0.9
         steps.append(Arrival(when, queue.name, f"{key}-{len(steps) + 1}", customer, topic, language,
-                             resolves, chunk_of(queue, when, tz)))
+                             resolves, chunk_of(queue, when, clock)))
         if not more:
             return steps
         nxt = _follow_up_queue(queue, domain, language, rng)
-        opened = _next_open(nxt, when + _gap_ms(rng), tz, rng)
+        opened = _next_open(nxt, when + _gap_ms(rng), clock, tz, rng)
         if opened is None or opened - at_ms > 6 * DAY:
             return steps
         topic = topic if nxt is queue else rng.choice(nxt.topics)
@@ -142,7 +139,7 @@ def _journey(first: QueueProfile, at_ms: int, key: str, tz: ZoneInfo, scale: flo
 def journeys_started(seed: int, day: date, tz_name: str, scale: float) -> tuple[Arrival, ...]:
     """Every contact of every journey whose first contact belongs to operating ``day``."""
     tz = ZoneInfo(tz_name)
-    clock = LocalClock(wall_ms(day - timedelta(days=1), 0, tz), wall_ms(day, 24, tz), tz)
+    clock = LocalClock(wall_ms(day - timedelta(days=1), 0, tz), wall_ms(day, 24 * 15, tz), tz)
     contacts: list[Arrival] = []
     for queue in QUEUES:
         window = arrival_window(queue, day, tz)
@@ -151,7 +148,7 @@ def journeys_started(seed: int, day: date, tz_name: str, scale: float) -> tuple[
         rng = random.Random(f"journeys:{seed}:{day.isoformat()}:{queue.code}:{scale}")
         for number, at_ms in enumerate(_thinned(queue, window, clock, scale, rng)):
             key = f"{day:%Y%m%d}-{queue.code}-{number:05d}"
-            contacts.extend(_journey(queue, at_ms, key, tz, scale, rng))
+            contacts.extend(_journey(queue, at_ms, key, clock, tz, scale, rng))
     return tuple(contacts)
 
 

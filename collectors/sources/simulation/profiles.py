@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from collectors.sources.simulation.clock import HOUR
 
-WEEKDAY_FACTOR = (1.0, 0.94, 0.9, 0.9, 0.86, 0.5, 0.32)  # Monday .. Sunday
+WEEKDAY_FACTOR = (1.0, 0.94, 0.9, 0.9, 0.86, 0.42, 0.26)  # Monday .. Sunday
 ASYNC_CUTOFF_HOURS = 20.0  # async contacts after 20:00 local wait for the next operating day
 PRIORITY = {"voice": 0, "chat": 1, "sms": 2, "social": 3, "email": 4}  # lower is taken first
 
@@ -29,7 +29,7 @@ SHAPES: dict[str, tuple[float, ...]] = {
     "sms": (.1, .05, .05, .05, .05, .1, .3, .7, 1.0, 1.2, 1.2, 1.15, 1.1, 1.1, 1.1, 1.05, 1.0,
             1.0, .9, .8, .7, .5, .3, .2),
 }
-VOICE_HOURS = ((7, 21),) * 5 + ((9, 17), (10, 16))
+VOICE_HOURS = ((7, 21),) * 5 + ((9, 17), (10, 18))
 CHAT_HOURS = ((8, 22),) * 5 + ((9, 20), (10, 18))
 KOREAN_HOURS = ((9, 18),) * 5 + ((10, 14), None)
 ALWAYS = ((0, 24),) * 7

@@ -33,11 +33,15 @@ TEAMS = (
     ("Tech", ("Tech Support", "Chat Support"), 11, (7, 7, 7.5, 7.5, 8, 8, 8.5, 9, 10, 12, 12.5), True),
     ("Sales", ("Sales", "Billing"), 7, (7.5, 8, 8, 8.5, 9, 11, 12.5), True),
     ("Korean", ("Korean Desk", "SMS Care", "Chat Support"), 4, (8.5, 9, 9.5, 10), True),
-    ("Digital", ("Chat Support", "SMS Care", "Social Care", "Email Care"), 10,
-     (6.5, 7, 7.5, 8, 8.5, 9, 10, 11, 13.5, 13.5), False),
+    ("Digital", ("Chat Support", "SMS Care", "Social Care", "Email Care"), 11,
+     (6.5, 7, 14.5, 7.5, 8, 8.5, 14.5, 9, 10, 11, 14.5), False),
     ("Floor", ("Tech Support", "Billing", "Sales", "Email Care"), 6, (7, 7.5, 8, 9, 11, 12.5), True),
 )
-REST_DAYS = ((5, 6), (5, 6), (5, 6), (6, 0), (5, 6), (4, 5), (5, 6), (1, 2), (5, 6), (2, 3), (5, 6), (3, 4))
+# Rest days weighted to the weekend, in proportion to the lower weekend demand.
+REST_DAYS = ((5, 6), (5, 6), (6, 0), (4, 5), (5, 6), (1, 6), (4, 5), (2, 6), (5, 6), (3, 5), (1, 2), (3, 6))
+# The late digital desk clears the day's async backlog: its rest days never leave an evening empty.
+LATE_DESK_FROM_HOURS = 14
+LATE_DESK_REST = ((0, 1), (2, 3), (4, 6))
 SHIFT_HOURS = 8.5
 ABSENCE_SHARE = 0.03
 
@@ -73,7 +77,7 @@ def _name(index: int, team: str, korean_index: int) -> str:
 def roster(scale: float = 1.0) -> tuple[RosterAgent, ...]:
     """Every agent of the center at ``scale`` (team sizes multiplied, at least one per team)."""
     agents: list[RosterAgent] = []
-    other = korean = 0
+    other = korean = late = 0
     for team, skills, size, starts, voice in TEAMS:
         for member in range(max(1, round(size * scale))):
             number = len(agents) + 1
@@ -81,8 +85,12 @@ def roster(scale: float = 1.0) -> tuple[RosterAgent, ...]:
                 name, korean = _name(0, team, korean), korean + 1
             else:
                 name, other = _name(other, team, 0), other + 1
-            agents.append(RosterAgent(f"a{number:03d}", name, team, skills, starts[member % len(starts)],
-                                      REST_DAYS[(number * 5) % len(REST_DAYS)], voice))
+            start = starts[member % len(starts)]
+            if start >= LATE_DESK_FROM_HOURS:
+                rest, late = LATE_DESK_REST[late % len(LATE_DESK_REST)], late + 1
+            else:
+                rest = REST_DAYS[(number * 5) % len(REST_DAYS)]
+            agents.append(RosterAgent(f"a{number:03d}", name, team, skills, start, rest, voice))
     return tuple(agents)
 
 

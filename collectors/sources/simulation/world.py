@@ -121,12 +121,12 @@ def view_contact(c: SimContact, now_ms: int, source: str) -> Contact:
 
 def _state_rows(agents: list[SimAgent], day: date, end_ms: int) -> list[StateRow]:
     rows: list[StateRow] = []
+    stamp = f"{day:%Y%m%d}"
     for agent in agents:
         log = agent.log
         for number, (state, reason, start) in enumerate(log):
             end = log[number + 1][2] if number + 1 < len(log) else end_ms
-            rows.append((f"{agent.agent_id}-{day:%Y%m%d}-{number:03d}", agent.agent_id, state, reason,
-                         start, end))
+            rows.append((f"{agent.agent_id}-{stamp}-{number:03d}", agent.agent_id, state, reason, start, end))
     return rows
 
 
