@@ -85,12 +85,14 @@ def apply_batch(session: Session, settings: Settings, source_name: str, source_k
     clock = rollup_clock(session)
     through = clock_time(clock, default=now)
     delta = RollupDelta(tz=settings.tz)
-    upsert_agents(session, batch.agents)
-    upsert_contacts(session, source_name, batch.contacts, policy_for, through, now, delta)
-    upsert_states(session, source_name, batch.states, delta)
-    upsert_surveys(session, source_name, batch.surveys, delta)
-    advance_clock(session, clock, policy_for, through, now, delta)
-    apply_delta(session, delta)
+    with session.no_autoflush:  # flushed explicitly where a query must see the batch's rows
+        upsert_agents(session, batch.agents)
+        upsert_contacts(session, source_name, batch.contacts, policy_for, through, now, delta)
+        upsert_states(session, source_name, batch.states, delta)
+        session.flush()
+        upsert_surveys(session, source_name, batch.surveys, delta)
+        advance_clock(session, clock, policy_for, through, now, delta)
+        apply_delta(session, delta)
 
     state = _source_state(session, source_name, source_kind)
     state.kind = source_kind
