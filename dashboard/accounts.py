@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Engine, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -19,8 +20,13 @@ from dashboard.auth import ROLES
 from dashboard.store.db import session_scope
 from dashboard.store.models import DisplayTokenRow, UserRow
 
-# checked against when the name is unknown, so a wrong name costs as long as a wrong password
-_DUMMY_HASH = generate_password_hash("ccpulse-no-such-user")
+PASSWORD_METHOD = "scrypt"  # werkzeug's default; tests swap in a cheap one
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the name is unknown, so a wrong name costs as long as a wrong password."""
+    return generate_password_hash("ccpulse-no-such-user", method=method)
 
 
 class AccountError(ValueError):
@@ -52,7 +58,8 @@ def add_user(engine: Engine, name: str, role: str, password: str, now: datetime)
     with session_scope(engine) as session:
         if session.scalar(select(UserRow.id).where(UserRow.name == name)) is not None:
             raise AccountError(f"user {name!r} already exists")
-        row = UserRow(name=name, role=role, password_hash=generate_password_hash(password), created_at=now,
+        row = UserRow(name=name, role=role, password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+                      created_at=now,
                       active=True)
         session.add(row)
         session.flush()
@@ -89,7 +96,7 @@ def authenticate(engine: Engine, name: str, password: str) -> User | None:
     with session_scope(engine) as session:
         row = session.scalar(select(UserRow).where(UserRow.name == name.strip()))
         if row is None or not row.active:
-            check_password_hash(_DUMMY_HASH, password)
+            check_password_hash(_dummy_hash(PASSWORD_METHOD), password)
             return None
         if not check_password_hash(row.password_hash, password):
             return None
