@@ -46,6 +46,7 @@ store upserts it by (source, source_id). Ids are stable: contacts
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
@@ -66,12 +67,20 @@ def agents(source: str = "simulator", scale: float = 1.0) -> list[Agent]:
     return [Agent(source, a.agent_id, a.name, a.team, a.skills) for a in roster(scale)]
 
 
-def _days_touching(after_ms: int, until_ms: int, tz: ZoneInfo) -> list[date]:
+@lru_cache(maxsize=256)
+def _day_bounds(day: date, timezone: str) -> tuple[int, int]:
+    """[first event, horizon) of operating ``day``, in ms, known without simulating it."""
+    tz = ZoneInfo(timezone)
+    return (wall_ms(day - timedelta(days=1), ASYNC_CUTOFF_HOURS, tz),
+            wall_ms(day + timedelta(days=1), 0, tz) + TAIL)
+
+
+def _days_touching(after_ms: int, until_ms: int, timezone: str) -> list[date]:
     """Operating days with a change point possibly in (after_ms, until_ms]."""
+    tz = ZoneInfo(timezone)
     first, last = local_date(after_ms - TAIL, tz), local_date(until_ms, tz) + timedelta(days=1)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    return [d for d in days if wall_ms(d - timedelta(days=1), ASYNC_CUTOFF_HOURS, tz) <= until_ms
-            and wall_ms(d + timedelta(days=1), 0, tz) + TAIL > after_ms]
+    return [d for d in days if _day_bounds(d, timezone)[0] <= until_ms and _day_bounds(d, timezone)[1] > after_ms]
 
 
 def _add(batch: Batch, world: DayWorld, refs: set[int], at_ms: int, source: str) -> None:
@@ -130,7 +139,7 @@ class SimulatorSource:
 
     def _collect(self, after_ms: int, until_ms: int, first: bool) -> Batch:
         batch = Batch(agents=agents(self.name, self.scale) if first else [])
-        for day in _days_touching(after_ms, until_ms, self.tz):
+        for day in _days_touching(after_ms, until_ms, self.timezone):
             world = simulate_day(self.seed, day, self.timezone, self.scale)
             refs = world.changed(after_ms, until_ms)
             if first:
