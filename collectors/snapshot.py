@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.metrics.counts import COUNT_FIELDS, INTERVAL, Counts, interval_start, is_async
+from dashboard.records import ASYNC_CHANNELS
 from dashboard.settings import Settings
 from dashboard.store.models import (AgentRow, AgentStateRow, ContactRow, IntervalStatRow, SnapshotRow,
                                     SourceStateRow)
@@ -83,8 +84,10 @@ def _live(rows, settings: Settings, now: datetime) -> dict[tuple[str, str], dict
 
 def agent_board(session: Session, now: datetime) -> list[dict]:
     """Every agent with a current state: state, reason, since when, contacts held now, skills."""
+    # held now: live conversations only; an answered email awaiting closure is not "held"
     held = dict(session.execute(select(ContactRow.agent_id, func.count()).where(
-        ContactRow.answered_at.is_not(None), ContactRow.ended_at.is_(None)).group_by(ContactRow.agent_id)).all())
+        ContactRow.answered_at.is_not(None), ContactRow.ended_at.is_(None),
+        ContactRow.channel.not_in(sorted(ASYNC_CHANNELS))).group_by(ContactRow.agent_id)).all())
     agents = {row.agent_id: row for row in session.scalars(select(AgentRow))}
     board = []
     for state in session.scalars(select(AgentStateRow).where(AgentStateRow.ended_at.is_(None))):

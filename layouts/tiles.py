@@ -7,11 +7,14 @@ from dash import html
 from layouts.theme import ICONS, OK
 
 
-def figure_block(label: str, value: str, state: str = OK, hint: str | None = None, big: bool = False,
+def figure_block(label: str, value: str, state: str | None = None, hint: str | None = None, big: bool = False,
                  data_id: str | None = None) -> html.Div:
-    """One labelled figure; its state shows as a class (colour) and an icon (shape), never colour alone."""
+    """One labelled figure; a threshold state shows as a class (colour) and an icon (shape), never colour alone.
+
+    No state (no threshold applies) → plain, no icon: a figure is not "OK" just because nothing judged it.
+    """
     attributes = {"data-metric": data_id} if data_id else {}
-    return html.Div(className=f"figure figure--{state}" + (" figure--big" if big else ""), children=[
+    return html.Div(className=f"figure figure--{state or 'plain'}" + (" figure--big" if big else ""), children=[
         html.Div(label, className="figure__label"),
         html.Div([html.Span(ICONS.get(state, ""), className="figure__icon", **{"aria-hidden": "true"}),
                   html.Span(value, className="figure__value", **attributes)], className="figure__row"),
