@@ -21,7 +21,7 @@ The model (package ``collectors.sources.simulation``):
   customer back hours or days later, in the same channel or another, so
   touchpoints, repeat contacts and FCR mean something. Customer ids come from
   a pool; abandoned callers retry the same day 30 % of the time.
-- **Agents** (``roster``): 50 fictional agents in six teams with skills,
+- **Agents** (``roster``): 51 fictional agents in six teams with skills,
   8.5-hour shifts, two rest days a week, occasional absence, breaks, lunch,
   training and meetings as aux reasons, offline outside shifts.
 - **Handling** (``engine``): log-normal handling times, exponential
