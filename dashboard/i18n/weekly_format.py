@@ -30,7 +30,7 @@ def kpi_change(kind: str, delta: float | None, lang: str = "en") -> str:
     if kind == "nps":
         return t("trends.change.points", lang, value=f"{delta:+d}")
     if kind == "seconds":
-        return t("trends.change.seconds", lang, value=f"{delta:+.0f}")
+        return t("trends.change.seconds", lang, value=f"{delta:+.1f}" if abs(delta) < 10 else f"{delta:+.0f}")
     if kind == "mean":
         return f"{delta:+.2f}"
     return f"{delta * 100:+.1f}%"

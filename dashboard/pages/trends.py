@@ -96,6 +96,7 @@ def trends_body(week: date, language: str, now: datetime | None = None) -> list:
               for name, graph_id in (("lines", ids.TRENDS_LINES), *CHARTS)}
     return [
         section(t("trends.section.kpis", language), [
+            html.Div(_week_options([report.week], language)[0]["label"], className="trends-weekline"),
             *_status(report, language), summary_panel(summary_sentences(report, language), language),
             html.Div(cards, className="kpis")], "kpis"),
         section(t("trends.section.lines", language), [graphs["lines"]], "lines"),
