@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from dashboard.metrics.counts import COUNT_FIELDS, INTERVAL, Counts, interval_start, is_async
+from dashboard.metrics.counts import COUNT_FIELDS, Counts, is_async
+from dashboard.metrics.windows import live_windows
 from dashboard.records import ASYNC_CHANNELS
 from dashboard.settings import Settings
 from dashboard.store.models import (AgentRow, AgentStateRow, ContactRow, IntervalStatRow, SnapshotRow,
@@ -26,21 +27,12 @@ ROLLING_MINUTES = (15, 30, 60)
 AGENT_STATES_SHOWN = ("available", "on_contact", "after_contact_work", "aux")
 
 
-def day_start(now: datetime, settings: Settings) -> datetime:
-    """The start of the site's current day (from the reset hour, in the site's zone), as aware UTC."""
-    local = now.astimezone(settings.tz)
-    start = local.replace(hour=settings.day_reset_hour, minute=0, second=0, microsecond=0)
-    if start > local:
-        start -= timedelta(days=1)  # aware arithmetic in one zone keeps the wall clock across a DST change
-    return start.astimezone(now.tzinfo)
-
-
 def window_starts(now: datetime, settings: Settings) -> dict[str, datetime]:
-    """Each window's first interval: today, and rolling windows of whole 15-minute intervals."""
-    current = interval_start(now)
-    starts = {"today": day_start(now, settings)}
+    """Each live window's first interval (``dashboard.metrics.windows``): today, last 15/30/60 minutes."""
+    windows = live_windows(now, settings.tz, settings.day_reset_hour)
+    starts = {"today": windows["today"].start}
     for minutes in ROLLING_MINUTES:
-        starts[f"last_{minutes}"] = current - INTERVAL * (minutes // 15 - 1)
+        starts[f"last_{minutes}"] = windows[f"{minutes}m"].start
     return starts
 
 

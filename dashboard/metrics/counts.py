@@ -173,8 +173,10 @@ def _add_end(out, contact, policy: ContactPolicy) -> None:
     counts = out[interval_start(contact.ended_at)]
     start = contact.answered_at or contact.arrived_at
     counts.ended += 1
-    # the connected span holds any hold time, so talk is the span less hold (no double count)
-    span = max(0.0, (contact.ended_at - start).total_seconds())
+    # the connected span holds any hold time, so talk is the span less hold (no double count).
+    # An asynchronous case stays open for hours between first reply and closure while nobody
+    # works on it: that span is elapsed time, not handle time, so only reported work counts.
+    span = 0.0 if is_async(contact.channel) else max(0.0, (contact.ended_at - start).total_seconds())
     hold = min(float(contact.hold_seconds or 0.0), span)
     counts.talk_seconds += span - hold
     counts.hold_seconds += hold

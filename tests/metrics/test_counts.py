@@ -210,3 +210,20 @@ def test_any_split_of_a_window_sums_to_the_whole(contacts, cuts):
         for start, counts in contact_contributions(contact, VOICE, now).items():
             rolled[start] = rolled.get(start, Counts()) + counts
     assert total(c for s, c in rolled.items() if bounds[0] <= s < bounds[-1]) == whole
+
+
+def test_async_open_span_is_not_handle_time():
+    # an email first answered at 09:10 and closed at 13:10 with 6 minutes of reported work:
+    # the four open hours are elapsed time, not work, so handle time is the 360 s reported.
+    from datetime import datetime, timedelta, timezone
+
+    from dashboard.metrics.counts import ContactPolicy, contact_contributions, total
+    from dashboard.metrics.ratios import aht_seconds
+    from dashboard.records import Contact
+
+    arrived = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    email = Contact(source="s", source_id="e1", channel="email", queue="Email Care", arrived_at=arrived,
+                    answered_at=arrived + timedelta(minutes=10), ended_at=arrived + timedelta(hours=4, minutes=10),
+                    wrap_seconds=360)
+    counts = total(contact_contributions(email, ContactPolicy(), arrived + timedelta(days=1)).values())
+    assert (counts.ended, counts.talk_seconds, aht_seconds(counts)) == (1, 0.0, 360.0)
