@@ -123,7 +123,13 @@ class PostgresLocks:
         with self.guard:
             self.held.clear()
             if self.connection is not None:
-                self.connection.close()  # ends the session: PostgreSQL releases its advisory locks
+                try:  # released at once, rather than when the server notices the closed socket
+                    self.connection.execute(text("SELECT pg_advisory_unlock_all()"))
+                except Exception:  # noqa: BLE001 - a broken session has lost its locks already
+                    pass
+                # invalidate, not close: a pooled connection would keep the session and its locks alive
+                self.connection.invalidate()
+                self.connection.close()
             self.connection = None
 
 
