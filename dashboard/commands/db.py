@@ -1,4 +1,4 @@
-"""``ccpulse db upgrade``: bring the store's schema to the latest migration."""
+"""``ccpulse db upgrade``: bring the store's schema to the latest migration; ``ccpulse db rebuild-rollups``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ def register(subparsers) -> None:
     upgrade = actions.add_parser("upgrade", help="apply the schema migrations (Alembic) up to the latest")
     upgrade.add_argument("--revision", default="head", help="target revision (default: head)")
     upgrade.set_defaults(handler=upgrade_schema)
+    rebuild = actions.add_parser("rebuild-rollups", help="recompute every roll-up and journey link from the raw "
+                                 "records (after an import or a repair; stop the collector first)")
+    rebuild.set_defaults(handler=rebuild_rollups)
 
 
 def upgrade_schema(args, settings) -> int:
@@ -20,6 +23,23 @@ def upgrade_schema(args, settings) -> int:
 
     upgrade_database(settings.database_url, args.revision)
     log.info("schema of %s is at %s", redact(settings.database_url), args.revision)
+    return 0
+
+
+def rebuild_rollups(args, settings) -> int:
+    """Rebuild the roll-ups in one transaction, with a progress bar on stderr."""
+    import time
+    from datetime import datetime, timezone
+
+    from dashboard.store.db import make_engine
+    from dashboard.store.rebuild import rebuild_rollups as rebuild
+
+    engine = make_engine(settings.database_url)
+    started = time.perf_counter()
+    written = rebuild(engine, settings, datetime.now(timezone.utc), progress=True)
+    engine.dispose()
+    log.info("rebuilt roll-ups of %s in %.1f s: %s", redact(settings.database_url), time.perf_counter() - started,
+             ", ".join(f"{name} {count}" for name, count in written.items()))
     return 0
 
 

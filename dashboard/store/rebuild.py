@@ -1,0 +1,321 @@
+"""Rebuild every roll-up from the raw tables, after an import or a repair.
+
+Recomputes ``contacts.next_contact_at`` (the journey links), then
+``interval_stats``, ``agent_interval_stats``, ``agent_state_stats`` and
+``customer_weeks``, and sets the roll-up clock to ``now``. The result is what
+the incremental path (``dashboard.store.write``) holds for the same records seen
+at ``now``: the same rules as ``dashboard.metrics.counts``, vectorised over
+chunks of rows with pandas so five million contacts take seconds, not hours.
+Counts are identical; sums of seconds agree up to float rounding (the
+incremental path adds and subtracts the same values in another order).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime, timezone
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete
+from sqlalchemy.orm import Session
+
+from dashboard.metrics.counts import (COUNT_FIELDS, DETRACTOR_NPS, PROMOTER_NPS, SATISFIED_CSAT,
+                                      state_contributions)
+from dashboard.records import ASYNC_CHANNELS
+from dashboard.settings import Settings
+from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, IntervalStatRow)
+from dashboard.store.write import rollup_clock
+
+CHUNK_ROWS = 200_000
+QUEUE_KEYS = ["interval_start", "queue", "channel"]
+AGENT_KEYS = ["interval_start", "agent_id", "queue", "channel"]
+CONTACT_COLUMNS = ("queue", "channel", "direction", "agent_id", "customer_id", "arrived_at", "answered_at",
+                   "abandoned_at", "ended_at", "hold_seconds", "wrap_seconds", "transfer_count", "resolved",
+                   "next_contact_at")
+TIME_COLUMNS = ("arrived_at", "answered_at", "abandoned_at", "ended_at", "next_contact_at")
+MICROS = np.timedelta64(1, "us")
+LINKED = "(customer_id IS NOT NULL AND customer_id <> '') OR next_contact_at IS NOT NULL"
+
+
+def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress: bool = True) -> dict[str, int]:
+    """Recompute journey links and all roll-up tables from the raw records, as seen at ``now``.
+
+    One transaction: readers see the old roll-ups until it commits. Returns the row
+    count written per table (and ``relinked``: contacts whose next contact changed).
+    """
+    from tqdm import tqdm
+
+    from collectors.pipeline import policy_resolver  # the collector's policy rules, one definition
+
+    policy_for = policy_resolver(settings)
+    with engine.begin() as connection:
+        total = sum(connection.exec_driver_sql(f"SELECT count(*) FROM {query}").scalar_one() for query in (
+            f"contacts WHERE {LINKED}", "contacts", "agent_states WHERE ended_at IS NOT NULL",
+            "survey_responses WHERE queue IS NOT NULL"))
+        bar = tqdm(total=total, unit="row", unit_scale=True, desc="rebuilding roll-ups", disable=not progress)
+        try:
+            relinked = _relink(connection, policy_for, bar)
+            queues, agents, weeks = _contact_rollups(connection, settings, policy_for, now, bar)
+            queues, agents = _add_surveys(connection, queues, agents, bar)
+            states = _state_rollups(connection, bar)
+        finally:
+            bar.close()
+        written = _replace(connection, queues, agents, states, weeks)
+        with Session(bind=connection) as session:
+            clock = rollup_clock(session)
+            clock.cursor = json.dumps({"through": now.isoformat()})
+            session.flush()
+    return {**written, "relinked": relinked}
+
+
+def _rows(connection: Connection, sql: str) -> Iterator[pd.DataFrame]:
+    """The query's rows in DataFrames of up to ``CHUNK_ROWS`` rows (a streaming cursor)."""
+    result = connection.exec_driver_sql(sql)
+    names = list(result.keys())
+    while True:
+        rows = result.fetchmany(CHUNK_ROWS)
+        if not rows:
+            return
+        yield pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
+
+
+def _times(values: pd.Series) -> pd.Series:
+    """Stored times (SQLite text or naive UTC datetimes) as naive UTC datetime64[us]; NULL → NaT."""
+    if values.dtype == object:
+        values = pd.to_datetime(values, format="ISO8601")
+    return values.astype("datetime64[us]")
+
+
+def _seconds(later: pd.Series, earlier: pd.Series) -> np.ndarray:
+    """``(later - earlier).total_seconds()`` exactly as Python computes it (whole microseconds / 1e6)."""
+    return ((later - earlier) // MICROS).to_numpy(dtype="float64", na_value=np.nan) / 1e6
+
+
+def _relink(connection: Connection, policy_for, bar) -> int:
+    """Set each contact's ``next_contact_at``: the same customer's next arrival within the window."""
+    window = max(policy_for("", "voice").repeat_window_seconds, 1.0)
+    changed: list[tuple] = []
+    query = ("SELECT id, customer_id, arrived_at, next_contact_at, LEAD(arrived_at) OVER "
+             "(PARTITION BY customer_id ORDER BY arrived_at, id) AS following FROM contacts WHERE " + LINKED)
+    for frame in _rows(connection, query):
+        arrived, current, following = (_times(frame[c]) for c in ("arrived_at", "next_contact_at", "following"))
+        linked = frame["customer_id"].fillna("").astype(bool).to_numpy()
+        new = following.where(linked & (_seconds(following, arrived) <= window))
+        differs = ~((new == current) | (new.isna() & current.isna())).to_numpy()
+        for contact_id, at in zip(frame["id"][differs].tolist(), new[differs].tolist()):
+            changed.append((None if at is None or at is pd.NaT else _bind_time(connection, at), contact_id))
+        bar.update(len(frame))
+    if changed:
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        connection.exec_driver_sql(f"UPDATE contacts SET next_contact_at = {mark} WHERE id = {mark}", changed)
+    return len(changed)
+
+
+def _bind_time(connection: Connection, at) -> object:
+    """A naive UTC time as the dialect stores it (SQLAlchemy's SQLite text form, else a datetime)."""
+    at = pd.Timestamp(at).to_pydatetime()
+    if connection.dialect.name == "sqlite":
+        return at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return at
+
+
+def _contact_rollups(connection: Connection, settings: Settings, policy_for, now: datetime, bar):
+    """Sum every contact's contributions per interval (queue and agent) and count customer weeks."""
+    queue_parts, agent_parts, week_parts = [], [], []
+    through = pd.Timestamp(now.astimezone(timezone.utc).replace(tzinfo=None)).as_unit("us")
+    for frame in _rows(connection, f"SELECT {', '.join(CONTACT_COLUMNS)} FROM contacts"):
+        for column in TIME_COLUMNS:
+            frame[column] = _times(frame[column])
+        events = _contact_events(frame, policy_for, through)
+        queue_parts.append(_sum(events, QUEUE_KEYS))
+        agent_parts.append(_sum(events[events["agent_id"].fillna("").astype(bool)], AGENT_KEYS))
+        week_parts.append(_customer_weeks(frame, settings))
+        bar.update(len(frame))
+    return (_sum(pd.concat(queue_parts), QUEUE_KEYS) if queue_parts else None,
+            _sum(pd.concat(agent_parts), AGENT_KEYS) if agent_parts else None,
+            _merge_weeks(week_parts))
+
+
+def _policies(frame: pd.DataFrame, policy_for) -> pd.DataFrame:
+    """Each row's thresholds T, S, R and the repeat window, looked up once per (queue, channel)."""
+    pairs = frame[["queue", "channel"]].drop_duplicates()
+    table = pd.DataFrame([(q, c, p.service_level_seconds, p.short_abandon_seconds, p.response_target_seconds,
+                           p.repeat_window_seconds)
+                          for q, c in pairs.itertuples(index=False, name=None) for p in [policy_for(q, c)]],
+                         columns=["queue", "channel", "sl", "short", "target", "repeat"])
+    return frame[["queue", "channel"]].merge(table, on=["queue", "channel"], how="left")
+
+
+def _contact_events(frame: pd.DataFrame, policy_for, through: pd.Timestamp) -> pd.DataFrame:
+    """One row per (contact, interval touched) with its counts: ``contact_contributions`` vectorised."""
+    policy = _policies(frame, policy_for)
+    inbound = (frame["direction"] != "outbound").to_numpy()
+    is_async = frame["channel"].isin(ASYNC_CHANNELS).to_numpy()
+    answered, abandoned, ended = (frame[c].notna().to_numpy() for c in ("answered_at", "abandoned_at", "ended_at"))
+    keys = frame[["queue", "channel", "agent_id"]]
+    parts = [_event(keys, frame["arrived_at"], inbound, offered=1)]
+
+    wait = _seconds(frame["answered_at"], frame["arrived_at"])
+    sync_answered = inbound & ~is_async & answered
+    parts.append(_event(keys, frame["answered_at"], sync_answered, answered=1, answer_wait_seconds=wait,
+                        answered_within_threshold=(wait <= policy["sl"].to_numpy()).astype(int)))
+    async_answered = inbound & is_async & answered
+    parts.append(_event(keys, frame["answered_at"], async_answered, responded=1, response_seconds=wait,
+                        responded_within_target=(wait <= policy["target"].to_numpy()).astype(int)))
+
+    left = _seconds(frame["abandoned_at"], frame["arrived_at"])
+    gave_up = inbound & ~is_async & ~answered & abandoned
+    short = left <= policy["short"].to_numpy()
+    parts.append(_event(keys, frame["abandoned_at"], gave_up & short, short_abandoned=1))
+    parts.append(_event(keys, frame["abandoned_at"], gave_up & ~short, abandoned=1, abandon_wait_seconds=left,
+                        abandoned_within_threshold=(left <= policy["sl"].to_numpy()).astype(int)))
+
+    due = frame["arrived_at"] + pd.to_timedelta(policy["target"].to_numpy(), unit="s")
+    expired = (inbound & is_async & ~answered & (due <= through).to_numpy()
+               & (~ended | (frame["ended_at"] > due).to_numpy()))
+    parts.append(_event(keys, due, expired, expired_unanswered=1))
+    parts.append(_end_events(frame, keys, policy, ended & (answered | ~inbound)))
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)
+
+
+def _end_events(frame: pd.DataFrame, keys: pd.DataFrame, policy: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """Handle time, transfers and resolution counted where the contact ended (``counts._add_end``)."""
+    start = frame["answered_at"].fillna(frame["arrived_at"])
+    # an asynchronous case's open span is elapsed time, not handle time: only reported work counts
+    is_async = frame["channel"].isin(ASYNC_CHANNELS).to_numpy()
+    span = np.where(is_async, 0.0, np.maximum(0.0, _seconds(frame["ended_at"], start)))
+    hold = np.minimum(frame["hold_seconds"].fillna(0.0).to_numpy(dtype=float), span)
+    transfers = frame["transfer_count"].fillna(0).to_numpy(dtype=np.int64)
+    gap = _seconds(frame["next_contact_at"], frame["arrived_at"])
+    repeat = frame["next_contact_at"].notna().to_numpy() & (gap <= policy["repeat"].to_numpy())
+    resolved = frame["resolved"]
+    known = resolved.notna().to_numpy()
+    solved = known & (resolved == True).to_numpy()  # noqa: E712 - elementwise over 1/0/True/False/None
+    return _event(keys, frame["ended_at"], mask, ended=1, talk_seconds=span - hold, hold_seconds=hold,
+                  wrap_seconds=frame["wrap_seconds"].fillna(0.0).to_numpy(dtype=float),
+                  transferred=(transfers >= 1).astype(int), repeated=repeat.astype(int),
+                  resolved_known=known.astype(int),
+                  first_contact_resolved=(solved & (transfers == 0) & ~repeat).astype(int))
+
+
+def _event(keys: pd.DataFrame, at: pd.Series, mask: np.ndarray, **counts) -> pd.DataFrame:
+    """The rows of ``mask``: keys, the 15-minute interval of ``at``, and the given counts."""
+    mask = np.asarray(mask, dtype=bool)
+    out = keys[mask].reset_index(drop=True)
+    out.insert(0, "interval_start", at[mask].dt.floor("15min").reset_index(drop=True))
+    for name, value in counts.items():
+        out[name] = value[mask] if isinstance(value, np.ndarray) else value
+    return out
+
+
+def _sum(events: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    present = [f for f in COUNT_FIELDS if f in events.columns]
+    return events.groupby(keys, sort=False, dropna=False)[present].sum().reset_index()
+
+
+def _add_surveys(connection: Connection, queues, agents, bar):
+    """Add the survey responses that know their contact's queue (``counts.survey_contributions``)."""
+    frames = list(_rows(connection, "SELECT queue, channel, agent_id, kind, score, responded_at "
+                                    "FROM survey_responses WHERE queue IS NOT NULL"))
+    if frames:
+        frame = pd.concat(frames, ignore_index=True)
+        bar.update(len(frame))
+        kind, score = frame["kind"], frame["score"].astype(int)
+        csat, nps, ces = (kind == "csat").to_numpy(), (kind == "nps").to_numpy(), (kind == "ces").to_numpy()
+        score_f = score.astype(float).to_numpy()
+        events = _event(frame[["queue", "channel", "agent_id"]], _times(frame["responded_at"]), csat | nps | ces,
+                        csat_responses=csat.astype(int), csat_score_sum=np.where(csat, score_f, 0.0),
+                        csat_satisfied=(csat & (score >= SATISFIED_CSAT).to_numpy()).astype(int),
+                        nps_responses=nps.astype(int),
+                        nps_promoters=(nps & (score >= PROMOTER_NPS).to_numpy()).astype(int),
+                        nps_detractors=(nps & (score <= DETRACTOR_NPS).to_numpy()).astype(int),
+                        ces_responses=ces.astype(int), ces_score_sum=np.where(ces, score_f, 0.0))
+        queues = _sum(pd.concat([queues, _sum(events, QUEUE_KEYS)]), QUEUE_KEYS)
+        with_agent = events[events["agent_id"].fillna("").astype(bool)]
+        agents = _sum(pd.concat([agents, _sum(with_agent, AGENT_KEYS)]), AGENT_KEYS)
+    return queues, agents
+
+
+def _state_rollups(connection: Connection, bar) -> dict[tuple, float]:
+    """Seconds per (interval, agent, state, reason) of every closed state (``counts.state_contributions``)."""
+    out: defaultdict[tuple, float] = defaultdict(float)
+    for frame in _rows(connection, "SELECT agent_id, state, reason, started_at, ended_at FROM agent_states "
+                                   "WHERE ended_at IS NOT NULL"):
+        started, ended = _times(frame["started_at"]), _times(frame["ended_at"])
+        for agent_id, state, reason, start, end in zip(frame["agent_id"].tolist(), frame["state"].tolist(),
+                                                       frame["reason"].tolist(), started.tolist(), ended.tolist()):
+            interval = _Interval(state, reason, start.replace(tzinfo=timezone.utc), end.replace(tzinfo=timezone.utc))
+            for (at, name, why), seconds in state_contributions(interval).items():
+                out[(at, agent_id, name, why)] += seconds
+        bar.update(len(frame))
+    return out
+
+
+class _Interval:
+    __slots__ = ("state", "reason", "started_at", "ended_at")
+
+    def __init__(self, state, reason, started_at, ended_at):
+        self.state, self.reason, self.started_at, self.ended_at = state, reason, started_at, ended_at
+
+
+def _customer_weeks(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """(week start, customer, channel) → contacts, for contacts with a customer, weeks in the site's zone."""
+    known = frame[frame["customer_id"].fillna("").astype(bool)]
+    local = known["arrived_at"].dt.tz_localize("UTC").dt.tz_convert(settings.tz).dt.tz_localize(None).dt.normalize()
+    week = (local - pd.to_timedelta(local.dt.weekday, unit="D")).dt.date
+    return (pd.DataFrame({"week_start": week, "customer_id": known["customer_id"], "channel": known["channel"]})
+            .groupby(["week_start", "customer_id", "channel"], sort=False).size().rename("contacts").reset_index())
+
+
+def _merge_weeks(parts: list[pd.DataFrame]) -> list[tuple]:
+    if not parts:
+        return []
+    frame = pd.concat(parts).groupby(["week_start", "customer_id", "channel"], sort=False)["contacts"].sum()
+    frame = frame.reset_index().sort_values("channel")
+    merged = frame.groupby(["week_start", "customer_id"], sort=False).agg(
+        contacts=("contacts", "sum"), channels=("channel", ",".join))
+    return list(merged.reset_index().itertuples(index=False, name=None))
+
+
+def _replace(connection: Connection, queues, agents, states: dict, weeks: list[tuple]) -> dict[str, int]:
+    """Empty the roll-up tables and write the rebuilt rows (raw executemany: no per-row ORM work)."""
+    for model in (IntervalStatRow, AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow):
+        connection.execute(delete(model.__table__))
+    written = {
+        "interval_stats": _insert_counts(connection, "interval_stats", queues, QUEUE_KEYS),
+        "agent_interval_stats": _insert_counts(connection, "agent_interval_stats", agents, AGENT_KEYS),
+    }
+    state_rows = [(_bind_time(connection, k[0].replace(tzinfo=None)), k[1], k[2], k[3], seconds)
+                  for k, seconds in states.items() if abs(seconds) > 1e-9]
+    _executemany(connection, "agent_state_stats", ["interval_start", "agent_id", "state", "reason", "seconds"],
+                 state_rows)
+    _executemany(connection, "customer_weeks", ["week_start", "customer_id", "contacts", "channels"],
+                 [(w if connection.dialect.name != "sqlite" else w.isoformat(), c, int(n), ch)
+                  for w, c, n, ch in weeks])
+    written.update(agent_state_stats=len(state_rows), customer_weeks=len(weeks))
+    return written
+
+
+def _insert_counts(connection: Connection, table: str, frame: pd.DataFrame | None, keys: list[str]) -> int:
+    if frame is None or frame.empty:
+        return 0
+    frame = frame.reindex(columns=keys + list(COUNT_FIELDS), fill_value=0)
+    frame = frame[frame[list(COUNT_FIELDS)].ne(0).any(axis=1)]
+    columns = [[_bind_time(connection, at) for at in frame["interval_start"].tolist()]]
+    columns += [frame[k].tolist() for k in keys[1:]]
+    columns += [frame[f].astype(float if f.endswith(("seconds", "_sum")) else np.int64).tolist()
+                for f in COUNT_FIELDS]
+    _executemany(connection, table, keys + list(COUNT_FIELDS), list(zip(*columns)))
+    return len(frame)
+
+
+def _executemany(connection: Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    for start in range(0, len(rows), CHUNK_ROWS):
+        connection.exec_driver_sql(sql, rows[start:start + CHUNK_ROWS])
