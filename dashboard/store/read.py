@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import date, datetime, timezone, tzinfo
 from typing import Iterable, Sequence
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.metrics.counts import COUNT_FIELDS, Counts
@@ -305,3 +305,19 @@ def topic_contacts(session: Session, start: datetime, end: datetime
             .where(*inbound, ContactRow.next_contact_at.is_not(None))):
         pairs[topic].append((arrived_at, next_at))
     return sorted(((topic, int(n), pairs.get(topic, [])) for topic, n in counts), key=lambda r: (-r[1], r[0]))
+
+
+def touchpoint_sums_by_week(session: Session, first_week: date, last_week: date) -> dict[date, dict[str, int]]:
+    """Per ISO week (Monday) from ``first_week`` to ``last_week``, summed in SQL over ``customer_weeks``:
+    customers, contacts, channels (distinct per customer, added up) and customers with 1, 2, 3, 4+
+    contacts. Weeks without customers are absent. The figures ``journey.touchpoints`` takes over rows."""
+    row = CustomerWeekRow
+    channels = case((row.channels == "", 0),
+                    else_=func.length(row.channels) - func.length(func.replace(row.channels, ",", "")) + 1)
+    query = select(row.week_start, func.count(), func.sum(row.contacts), func.sum(channels),
+                   *[func.sum(case((row.contacts == n, 1), else_=0)) for n in (1, 2, 3)],
+                   func.sum(case((row.contacts >= 4, 1), else_=0))).where(
+        row.week_start >= first_week, row.week_start <= last_week, row.contacts > 0,
+        row.customer_id.is_not(None), row.customer_id != "").group_by(row.week_start)
+    keys = ("customers", "contacts", "channels", "1", "2", "3", "4+")
+    return {week: dict(zip(keys, (int(v or 0) for v in values))) for week, *values in session.execute(query)}

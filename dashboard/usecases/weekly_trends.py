@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from dashboard.metrics import weekly
-from dashboard.metrics.counts import Counts
+from dashboard.metrics.counts import Counts, total
 from dashboard.metrics.journey import Touchpoints, fcr_provisional, touchpoints
 from dashboard.metrics.windows import site_day, site_week, week_start, week_window
 from dashboard.records import KNOWN_CHANNELS
@@ -159,17 +159,35 @@ def week_topics(session: Session, settings: Settings, week: date, limit: int = T
                  for topic, n, pairs in rows)
 
 
+def journey_of(sums: dict[str, int] | None) -> Touchpoints:
+    """``journey.touchpoints``'s figures from a week's sums (``read.touchpoint_sums_by_week``); none → None."""
+    n = (sums or {}).get("customers", 0)
+    if not n:
+        return touchpoints([])
+    return Touchpoints(customers=n, contacts=sums["contacts"], shares={k: sums[k] / n for k in ("1", "2", "3", "4+")},
+                       mean=sums["contacts"] / n, share_4plus=sums["4+"] / n, channels_mean=sums["channels"] / n)
+
+
+def _weekly_counts(session: Session, settings: Settings, weeks) -> dict[date, dict[str, Counts]]:
+    """Per week, per channel: one summed read per week (every interval lies in one site week)."""
+    out = {}
+    for monday in weeks:
+        window = week_window(monday, settings.tz, settings.day_reset_hour)
+        out[monday] = read.counts_by(session, window.start, window.end, "channel")
+    return out
+
+
 def weekly_report(session: Session, settings: Settings, week: date, now: datetime) -> WeeklyReport:
     """The picked ISO week (any day of it) against the week before and the twelve before that."""
     tz, reset = settings.tz, settings.day_reset_hour
     week = week_start(week)
     weeks = tuple(week - timedelta(days=7 * n) for n in range(HISTORY_WEEKS, -1, -1))
-    start, end = week_window(weeks[0], tz, reset).start, week_window(week, tz, reset).end
-    by_week = read.counts_by(session, start, end, "week", tz=tz, reset_hour=reset)
-    channels = _ordered_channels(read.counts_by(session, start, end, "channel"))
-    by_channel = {name: read.counts_by(session, start, end, "week", tz=tz, reset_hour=reset, channels=[name])
-                  for name in channels}
-    journeys = {w: touchpoints(rows) for w, rows in read.touchpoints_by_week(session, weeks[0], week).items()}
+    per_week = _weekly_counts(session, settings, weeks)
+    by_week = {w: total(per_week[w].values()) for w in weeks}
+    channels = _ordered_channels({name for counts in per_week.values() for name in counts})
+    by_channel = {name: {w: per_week[w].get(name, Counts()) for w in weeks} for name in channels}
+    sums = read.touchpoint_sums_by_week(session, weeks[0], week)
+    journeys = {w: journey_of(sums.get(w)) for w in weeks}
     trends = tuple(KpiTrend(kpi, _series(kpi, weeks, by_week, by_channel, journeys),
                             settings.service_level_target if kpi.key == "service_level" else None)
                    for kpi in weekly.kpis(settings.service_level_form, channels))
