@@ -57,7 +57,8 @@ def staffing_figure(points: list, tz: tzinfo, language: str, title: str) -> go.F
 def timeline_figure(segments: list, tz: tzinfo, language: str, title: str) -> go.Figure:
     """A Gantt of the day's states: one row per state, bars from start to end, the aux reason on hover."""
     fig = go.Figure(layout={"template": TEMPLATE, "title": title, "height": 260, "barmode": "overlay",
-                            "showlegend": False, "xaxis": {"type": "date"}})
+                            "showlegend": False, "xaxis": {"type": "date"},
+                            "yaxis": {"automargin": True}, "margin": {"l": 130}})
     for state in STATE_COLOURS:
         own = [s for s in segments if s.state == state]
         if not own:
@@ -83,9 +84,10 @@ def trend_figure(points: list, title: str, language: str, percent: bool) -> go.F
     x = [p.day.isoformat() for p in points]
     fig = go.Figure(layout={"template": TEMPLATE, "title": title, "height": 240,
                             "legend": {"orientation": "h", "y": -0.3},
+                            "xaxis": {"type": "category"},
                             "yaxis": {"ticksuffix": "%" if percent else "", "rangemode": "tozero"}})
     fig.add_scatter(x=x, y=values("agent"), name=t("drill.fig.agent", language), mode="lines+markers",
                     line={"color": ANSWERED})
-    fig.add_scatter(x=x, y=values("team_median"), name=t("drill.fig.team_median", language), mode="lines",
+    fig.add_scatter(x=x, y=values("team_median"), name=t("drill.fig.team_median", language), mode="lines+markers",
                     line={"color": LINE, "dash": "dash"})
     return fig

@@ -34,17 +34,17 @@ class ContactDetail:
 
 def events(contact: ContactRow) -> list[Event]:
     """Arrived, answered or abandoned, transfers (their count: the store keeps no time), ended, wrap-up done."""
-    out = [Event("event.arrived", contact.arrived_at, contact.queue)]
+    out = [Event("drill.event.arrived", contact.arrived_at, contact.queue)]
     if contact.answered_at is not None:
-        out.append(Event("event.answered", contact.answered_at, contact.agent_id or ""))
+        out.append(Event("drill.event.answered", contact.answered_at, contact.agent_id or ""))
     elif contact.abandoned_at is not None:
-        out.append(Event("event.abandoned", contact.abandoned_at))
+        out.append(Event("drill.event.abandoned", contact.abandoned_at))
     if contact.transfer_count:
-        out.append(Event("event.transferred", None, str(contact.transfer_count)))
+        out.append(Event("drill.event.transferred", None, str(contact.transfer_count)))
     if contact.ended_at is not None:
-        out.append(Event("event.ended", contact.ended_at))
+        out.append(Event("drill.event.ended", contact.ended_at))
         if contact.wrap_seconds:
-            out.append(Event("event.wrapped", contact.ended_at + timedelta(seconds=float(contact.wrap_seconds))))
+            out.append(Event("drill.event.wrapped", contact.ended_at + timedelta(seconds=float(contact.wrap_seconds))))
     return out
 
 
