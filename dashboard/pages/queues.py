@@ -71,13 +71,17 @@ def queue_intraday(settings: Settings, engine: Engine, query: dict, language: st
     """The focus queue's intraday figure, staffing figure and gap text for the range's last day (≤ today)."""
     filters = filters_of(query, settings, now)
     day = min(filters.last, site_day(now, settings.tz, settings.day_reset_hour))
+    window = filters.window(settings.tz, settings.day_reset_hour)
     with session_scope(engine) as session:
-        rows = queue_rows(session, settings, filters, now)
-        if not rows:
+        channels = {q: c for q, c in read.queue_channels(session, window.start, window.end).items()
+                    if (filters.queues is None or q in filters.queues)
+                    and (filters.channels is None or c in filters.channels)}
+        if not channels:
             return {}, {}, t("drill.no_data", language)
-        focus = next((r for r in rows if r.queue == query.get("focus")), rows[0])
-        data = intraday(session, settings, focus.queue, focus.channel, day, now)
-    title = t("drill.queues.intraday", language, queue=focus.name, day=day.isoformat())
+        queue = query.get("focus") if query.get("focus") in channels else next(iter(channels))
+        data = intraday(session, settings, queue, channels[queue], day, now)
+    name = settings.queue(queue, channels[queue]).display_name or queue
+    title = t("drill.queues.intraday", language, queue=name, day=day.isoformat())
     target = None if data.asynchronous else data.target
     intraday_fig = intraday_figure(data.points, target, settings.tz, language, title)
     if data.asynchronous:

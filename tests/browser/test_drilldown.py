@@ -17,7 +17,7 @@ from tests.usecases.conftest import NOW, drill_batch
 RANGE = "range=custom&from=2026-03-09&to=2026-03-11"
 
 
-def _wait(predicate, timeout: float = 10.0):
+def _wait(predicate, timeout: float = 20.0):
     end = time.time() + timeout
     while time.time() < end:
         try:
