@@ -91,7 +91,7 @@ def trend_figure(points: list, title: str, language: str, percent: bool) -> dict
         return [None if getattr(p, attribute) is None else getattr(p, attribute) * scale for p in points]
 
     x = [p.day.isoformat() for p in points]
-    fig = _figure(title, 240, xaxis={"type": "category"},
+    fig = _figure(title, 260, xaxis={"type": "date", "tickformat": "%m-%d"}, legend={"orientation": "h", "y": -0.3},
                   yaxis={"ticksuffix": "%" if percent else "", "rangemode": "tozero"})
     fig["data"] = [
         {"type": "scatter", "x": x, "y": values("agent"), "name": t("drill.fig.agent", language),
