@@ -271,13 +271,22 @@ def _customer_weeks(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
 
 def _merge_weeks(parts: list[pd.DataFrame]) -> list[tuple]:
+    """(week, customer, contacts, channels sorted and comma-joined); joins only where a customer used several."""
     if not parts:
         return []
-    frame = pd.concat(parts).groupby(["week_start", "customer_id", "channel"], sort=False)["contacts"].sum()
-    frame = frame.reset_index().sort_values("channel")
-    merged = frame.groupby(["week_start", "customer_id"], sort=False).agg(
-        contacts=("contacts", "sum"), channels=("channel", ",".join))
-    return list(merged.reset_index().itertuples(index=False, name=None))
+    frame = (pd.concat(parts).groupby(["week_start", "customer_id", "channel"])["contacts"].sum().reset_index())
+    key = frame[["week_start", "customer_id"]]
+    first = ~key.duplicated().to_numpy()
+    group = np.cumsum(first) - 1
+    contacts = np.bincount(group, weights=frame["contacts"].to_numpy()).astype(np.int64)
+    channels = frame["channel"].to_numpy(dtype=object)[first].copy()
+    several = np.flatnonzero(np.bincount(group) > 1)
+    if len(several):
+        multi = frame[np.isin(group, several)]
+        joined = multi.groupby(["week_start", "customer_id"], sort=True)["channel"].agg(",".join)
+        channels[several] = joined.to_numpy(dtype=object)
+    heads = key[first]
+    return list(zip(heads["week_start"].tolist(), heads["customer_id"].tolist(), contacts.tolist(), channels.tolist()))
 
 
 def _replace(connection: Connection, queues, agents, states: dict, weeks: list[tuple]) -> dict[str, int]:
@@ -304,7 +313,9 @@ def _insert_counts(connection: Connection, table: str, frame: pd.DataFrame | Non
         return 0
     frame = frame.reindex(columns=keys + list(COUNT_FIELDS), fill_value=0)
     frame = frame[frame[list(COUNT_FIELDS)].ne(0).any(axis=1)]
-    columns = [[_bind_time(connection, at) for at in frame["interval_start"].tolist()]]
+    starts = frame["interval_start"]
+    columns = [np.char.replace(np.datetime_as_string(starts.to_numpy(dtype="datetime64[us]"), unit="us"), "T", " ")
+               .tolist() if connection.dialect.name == "sqlite" else starts.dt.to_pydatetime().tolist()]
     columns += [frame[k].tolist() for k in keys[1:]]
     columns += [frame[f].astype(float if f.endswith(("seconds", "_sum")) else np.int64).tolist()
                 for f in COUNT_FIELDS]
