@@ -113,7 +113,8 @@ def contact_rows(session: Session, settings: Settings, filters: Filters, agent_i
         csat = [s.score for s in surveys.get(row.id, []) if s.kind == "csat"]
         start = row.answered_at or row.arrived_at
         out.append({
-            "id": row.id, "arrived_at": row.arrived_at.isoformat(), "ended_at": row.ended_at.isoformat(),
+            "id": row.id, "arrived_at": row.arrived_at.astimezone(settings.tz).isoformat(),
+            "ended_at": row.ended_at.astimezone(settings.tz).isoformat(),
             "channel": row.channel, "queue": row.queue,
             "wait_seconds": (start - row.arrived_at).total_seconds(),
             "handle_seconds": max(0.0, (row.ended_at - start).total_seconds()) + float(row.wrap_seconds or 0),
