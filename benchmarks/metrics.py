@@ -1,0 +1,231 @@
+"""The metrics engine under load: ``python -m benchmarks metrics [--scales 100k,1m,5m] [--ticks 50]``.
+
+For each scale a temporary SQLite store is filled in bulk (``benchmarks.synthetic``)
+and its roll-ups rebuilt (timed). Then, at 14:00 on a peak day:
+
+- the collector tick: ``apply_batch`` + ``refresh_live`` for each 5 s of changes
+  (arrivals, answers, abandons, ends), median and p95, on the store with all its
+  history and on one holding only today (same today, same ticks);
+- the yardstick: DuckDB recomputing today's per-queue KPIs from the same raw rows;
+- the snapshot read a screen refresh does, and a 12-week trend from the roll-ups.
+
+Prints a table and writes ``benchmarks/results/metrics.json``. A measurement, no assertion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from benchmarks.synthetic import QUEUES, Plan, contacts_between, generate
+from collectors.pipeline import apply_batch, refresh_live
+from collectors.snapshot import read_snapshots
+from dashboard.records import Batch
+from dashboard.settings import load_settings
+from dashboard.store.db import make_engine, session_scope, upgrade_database
+from dashboard.store.read import counts_by
+from dashboard.store.rebuild import rebuild_rollups
+
+NOW = datetime(2026, 3, 25, 14, 0, tzinfo=timezone.utc)
+TICK = timedelta(seconds=5)
+DAYS = 90
+# name: (contacts a past day, today's volume as a full day); 90 days each, today counted up to 14:00
+SCALES = {"100k": (650, 100_000), "1m": (6_500, 1_000_000), "5m": (52_000, 1_000_000)}
+RESULTS = Path(__file__).with_name("results") / "metrics.json"
+TARGETS = {"tick_ms": 25.0, "snapshot_ms": 5.0, "trend_ms": 200.0, "rebuild_s": 60.0, "tick_vs_duckdb": 10.0}
+
+TODAY_KPIS = """
+SELECT queue,
+  count(*) FILTER (WHERE direction <> 'outbound' AND arrived_at >= $day) AS offered,
+  count(*) FILTER (WHERE sync AND answered_at >= $day) AS answered,
+  count(*) FILTER (WHERE sync AND answered_at >= $day AND epoch(answered_at - arrived_at) <= 20) AS within_t,
+  count(*) FILTER (WHERE sync AND answered_at IS NULL AND abandoned_at >= $day
+                   AND epoch(abandoned_at - arrived_at) > 5) AS abandoned,
+  sum(epoch(answered_at - arrived_at)) FILTER (WHERE sync AND answered_at >= $day) AS answer_wait_seconds,
+  count(*) FILTER (WHERE ended_at >= $day AND answered_at IS NOT NULL) AS ended,
+  sum(epoch(ended_at - answered_at)) FILTER (WHERE sync AND ended_at >= $day) AS talk_seconds,
+  sum(wrap_seconds) FILTER (WHERE ended_at >= $day AND answered_at IS NOT NULL) AS wrap_seconds,
+  count(*) FILTER (WHERE ended_at >= $day AND transfer_count >= 1) AS transferred,
+  count(*) FILTER (WHERE NOT sync AND answered_at >= $day) AS responded,
+  count(*) FILTER (WHERE answered_at IS NULL AND abandoned_at IS NULL AND ended_at IS NULL) AS waiting,
+  min(arrived_at) FILTER (WHERE answered_at IS NULL AND abandoned_at IS NULL AND ended_at IS NULL) AS oldest
+FROM today GROUP BY queue
+"""
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "load_average": [round(x, 2) for x in os.getloadavg()], "date": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def new_store(folder: Path, name: str):
+    config = folder / f"{name}.toml"
+    config.write_text("")
+    settings = load_settings(environ={}, config_path=config, database_url=f"sqlite:///{folder / name}.db")
+    upgrade_database(settings.database_url)
+    return settings, make_engine(settings.database_url)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def time_ticks(engine, settings, today: pd.DataFrame, ticks: int) -> dict:
+    """Each tick: the 5 s of changes stored (``apply_batch``) and the snapshot rewritten (``refresh_live``)."""
+    spent, sizes = [], []
+    for number in range(ticks):
+        after, until = NOW + TICK * number, NOW + TICK * (number + 1)
+        batch = Batch(contacts=contacts_between(today, after, until))
+        started = time.perf_counter()
+        with session_scope(engine) as session:
+            apply_batch(session, settings, "bench", "bench", batch, {"at": until.isoformat()}, until)
+        refresh_live(engine, settings, until)
+        spent.append((time.perf_counter() - started) * 1000)
+        sizes.append(len(batch.contacts))
+    arrivals = [int(((today["arrived_at"] > _naive(NOW + TICK * n)) & (today["arrived_at"] <= _naive(NOW + TICK * (n + 1)))).sum())
+                for n in range(ticks)]
+    return {"median_ms": statistics.median(spent), "p95_ms": percentile(spent, 0.95),
+            "changes_per_tick": statistics.median(sizes), "arrivals_per_tick": statistics.median(arrivals)}
+
+
+def _naive(at: datetime):
+    return pd.Timestamp(at.astimezone(timezone.utc).replace(tzinfo=None))
+
+
+def time_duckdb(path: Path, until: datetime, runs: int = 7) -> dict:
+    """Today's per-queue KPIs recomputed by DuckDB from the raw rows (loaded once, query timed)."""
+    import duckdb
+    import sqlite3
+
+    day = NOW.replace(hour=0, minute=0, second=0, microsecond=0).replace(tzinfo=None)
+    started = time.perf_counter()
+    with sqlite3.connect(path) as source:
+        frame = pd.read_sql_query(
+            "SELECT queue, channel, direction, arrived_at, answered_at, abandoned_at, ended_at, wrap_seconds, "
+            "transfer_count FROM contacts WHERE arrived_at >= ? OR ended_at >= ? OR ended_at IS NULL",
+            source, params=(str(day - timedelta(days=1)), str(day)))
+    for name in ("arrived_at", "answered_at", "abandoned_at", "ended_at"):
+        frame[name] = pd.to_datetime(frame[name], format="ISO8601")
+    frame["sync"] = frame["channel"].isin(["voice", "chat"])
+    connection = duckdb.connect()
+    connection.register("raw", frame)
+    connection.execute("CREATE TABLE today AS SELECT * FROM raw")
+    load_ms = (time.perf_counter() - started) * 1000
+    spent = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        rows = connection.execute(TODAY_KPIS, {"day": day}).fetchall()
+        spent.append((time.perf_counter() - started) * 1000)
+    connection.close()
+    return {"median_ms": statistics.median(spent), "load_ms": load_ms, "rows": len(frame), "queues": len(rows)}
+
+
+def time_reads(engine, settings, runs: int = 50) -> dict:
+    snapshot, trend = [], []
+    end = NOW.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=NOW.weekday())
+    start = end - timedelta(weeks=12)
+    for _ in range(runs):
+        with session_scope(engine) as session:
+            started = time.perf_counter()
+            read_snapshots(session)
+            snapshot.append((time.perf_counter() - started) * 1000)
+    for _ in range(max(5, runs // 5)):
+        with session_scope(engine) as session:
+            started = time.perf_counter()
+            counts_by(session, start, end, by="week", queues=QUEUES)
+            counts_by(session, start, end, by="queue", queues=QUEUES)
+            trend.append((time.perf_counter() - started) * 1000)
+    return {"snapshot_ms": statistics.median(snapshot), "trend_ms": statistics.median(trend)}
+
+
+def run_scale(name: str, ticks: int, folder: Path) -> dict:
+    history_per_day, today_per_day = SCALES[name]
+    plan = Plan(days=DAYS, history_per_day=history_per_day, today_per_day=today_per_day,
+                agents=max(200, today_per_day // 500))
+    result: dict = {"scale": name, "days": DAYS, "today_per_day": today_per_day}
+    settings, engine = new_store(folder, f"{name}-today")
+    started = time.perf_counter()
+    today_rows, today = generate(engine, plan, NOW, history=False)
+    engine.dispose()
+    shutil.copyfile(folder / f"{name}-today.db", folder / f"{name}-all.db")
+    all_settings, all_engine = new_store(folder, f"{name}-all")
+    history_rows, _ = generate(all_engine, plan, NOW, today=False)
+    result["generate_s"] = time.perf_counter() - started
+    result["contacts"] = today_rows + history_rows
+    result["contacts_today"] = today_rows
+    started = time.perf_counter()
+    rebuild_rollups(all_engine, all_settings, NOW, progress=True)
+    result["rebuild_s"] = time.perf_counter() - started
+    settings, engine = new_store(folder, f"{name}-today")
+    rebuild_rollups(engine, settings, NOW, progress=False)
+    refresh_live(engine, settings, NOW)
+    refresh_live(all_engine, all_settings, NOW)
+    result["tick_1_day"] = time_ticks(engine, settings, today, ticks)
+    result["tick_90_days"] = time_ticks(all_engine, all_settings, today, ticks)
+    result["duckdb_today"] = time_duckdb(folder / f"{name}-all.db", NOW + TICK * ticks)
+    result["tick_vs_duckdb"] = result["duckdb_today"]["median_ms"] / result["tick_90_days"]["median_ms"]
+    result.update(time_reads(all_engine, all_settings))
+    engine.dispose()
+    all_engine.dispose()
+    for path in folder.glob(f"{name}-*"):
+        path.unlink()
+    return result
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| scale | contacts (today) | rebuild s | tick ms median / p95, 1 day | tick ms median / p95, 90 days "
+             "| changes (arrivals) a tick | DuckDB today ms | DuckDB ÷ tick | snapshot read ms | 12-week trend ms |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        one, ninety = r["tick_1_day"], r["tick_90_days"]
+        lines.append(
+            f"| {r['scale']} ({r['today_per_day']:,}/day today) | {r['contacts']:,} ({r['contacts_today']:,}) "
+            f"| {r['rebuild_s']:.1f} | {one['median_ms']:.1f} / {one['p95_ms']:.1f} "
+            f"| {ninety['median_ms']:.1f} / {ninety['p95_ms']:.1f} | {ninety['changes_per_tick']:.0f} "
+            f"({ninety['arrivals_per_tick']:.0f}) | {r['duckdb_today']['median_ms']:.1f} | {r['tick_vs_duckdb']:.2f} "
+            f"| {r['snapshot_ms']:.2f} | {r['trend_ms']:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks metrics", description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="100k,1m", help="comma-separated, of " + ", ".join(SCALES))
+    parser.add_argument("--ticks", type=int, default=50, help="ticks timed per store (default 50)")
+    args = parser.parse_args(argv)
+    scales = [s.strip().lower() for s in args.scales.split(",") if s.strip()]
+    unknown = [s for s in scales if s not in SCALES]
+    if unknown:
+        parser.error(f"unknown scale(s) {unknown}: choose from {list(SCALES)}")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="ccpulse-bench-") as folder:
+        for name in scales:
+            print(f"scale {name}: generating, rebuilding, timing…", flush=True)
+            results.append(run_scale(name, args.ticks, Path(folder)))
+    report = {"machine": machine(), "targets": TARGETS, "results": results}
+    print(table(results))
+    print(json.dumps(report["machine"]))
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
