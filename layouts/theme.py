@@ -33,7 +33,8 @@ STATE_COLOURS = {
 def level(value: float | None, warning: float | None, critical: float | None, direction: str) -> str:
     """Which band a value falls in: 'above' rules breach upwards (waits), 'below' downwards (SL).
 
-    No value → NO_DATA; an unset level is never crossed.
+    A level is crossed only when the value is strictly beyond it: a service level of
+    exactly 80 % meets an 80 % target. No value → NO_DATA; an unset level is never crossed.
     """
     if value is None:
         return NO_DATA
@@ -41,7 +42,7 @@ def level(value: float | None, warning: float | None, critical: float | None, di
     def crossed(limit: float | None) -> bool:
         if limit is None:
             return False
-        return value >= limit if direction == "above" else value <= limit
+        return value > limit if direction == "above" else value < limit
 
     if crossed(critical):
         return CRITICAL

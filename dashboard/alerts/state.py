@@ -63,13 +63,11 @@ def breach(rule: Rule, value: float) -> str | None:
 
 
 def recovered(rule: Rule, value: float) -> bool:
-    """The value has passed the recovery level on the good side (strictly, when it equals the warning)."""
+    """The value is back at or past the recovery level on the good side (the warning level when none is set)."""
     limit = rule.recovery_level()
     if limit is None:
         return breach(rule, value) is None
-    if rule.direction == "above":
-        return value < limit if limit == rule.warning else value <= limit
-    return value > limit if limit == rule.warning else value >= limit
+    return value <= limit if rule.direction == "above" else value >= limit
 
 
 def _move(alert: Alert, to_state: str, value, reason: str, now: datetime, severity=None, **changes):
