@@ -61,13 +61,16 @@ def _live(rows, settings: Settings, now: datetime) -> dict[tuple[str, str], dict
     """Waiting (or backlog) now, the oldest arrival, and the backlog's progress towards its target."""
     live: dict[tuple[str, str], dict] = defaultdict(lambda: {"waiting": 0, "oldest_arrived_at": None,
                                                              "past_50": 0, "past_75": 0, "past_100": 0})
+    targets: dict[tuple[str, str], float] = {}  # settings.queue builds a new object per call: once per queue
     for queue, channel, arrived_at in rows:
         entry = live[(queue, channel)]
         entry["waiting"] += 1
         if entry["oldest_arrived_at"] is None or arrived_at < entry["oldest_arrived_at"]:
             entry["oldest_arrived_at"] = arrived_at
         if is_async(channel):
-            target = settings.queue(queue, channel).response_target_seconds
+            target = targets.get((queue, channel))
+            if target is None:
+                target = targets[(queue, channel)] = settings.queue(queue, channel).response_target_seconds
             age = (now - arrived_at).total_seconds()
             for share in (50, 75, 100):
                 entry[f"past_{share}"] += age >= target * share / 100
