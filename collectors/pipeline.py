@@ -22,6 +22,7 @@ from collectors.sources.base import Source
 from dashboard.metrics.counts import ContactPolicy
 from dashboard.records import Batch
 from dashboard.settings import Settings
+from dashboard.store.days import refresh_days
 from dashboard.store.db import session_scope
 from dashboard.store.models import CollectorRow, RejectionRow, SourceStateRow
 from dashboard.store.write import (RollupDelta, apply_delta, clock_time, expire_responses, rollup_clock,
@@ -93,6 +94,7 @@ def apply_batch(session: Session, settings: Settings, source_name: str, source_k
         upsert_surveys(session, source_name, batch.surveys, delta)
         advance_clock(session, clock, policy_for, through, now, delta)
         apply_delta(session, delta)
+        refresh_days(session, settings, delta)
 
     state = _source_state(session, source_name, source_kind)
     state.kind = source_kind
@@ -176,6 +178,7 @@ def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str =
         delta = RollupDelta(tz=settings.tz)
         advance_clock(session, clock, policy_resolver(settings), clock_time(clock, default=now), now, delta)
         apply_delta(session, delta)
+        refresh_days(session, settings, delta)
         snapshots = write_snapshots(session, settings, now)
         evaluate_alerts(session, settings, snapshots, now)
         heartbeat = session.get(CollectorRow, "collector") or CollectorRow(name="collector", owner=owner,

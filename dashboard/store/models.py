@@ -241,6 +241,39 @@ class AgentStateStatRow(Base):
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class QueueDayStatRow(_Counts, Base):
+    """One site day of one queue: the sum of that day's ``interval_stats`` rows (``store.days``)."""
+
+    __tablename__ = "queue_day_stats"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    queue: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class AgentDayStatRow(_Counts, Base):
+    """One site day of one agent's contacts in one queue: the sum of its ``agent_interval_stats`` rows."""
+
+    __tablename__ = "agent_day_stats"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class AgentStateDayStatRow(Base):
+    """Seconds one agent spent in one state (and aux reason) in one site day: sum of ``agent_state_stats``."""
+
+    __tablename__ = "agent_state_day_stats"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    state: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 class CustomerWeekRow(Base):
     """One customer's contacts in one ISO week (site time zone): touchpoints without a raw scan."""
 
