@@ -11,6 +11,7 @@ import argparse
 import importlib
 import logging
 import pkgutil
+import signal
 import sys
 
 import dashboard.commands
@@ -37,7 +38,13 @@ def configure_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
 
 
+def _stop(signum, _frame) -> None:
+    """A process manager's SIGTERM stops ccpulse as cleanly as Ctrl-C: jobs finish, locks are released."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
