@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.metrics.counts import COUNT_FIELDS, Counts, is_async
@@ -52,28 +52,33 @@ def _window_counts(session: Session, starts: dict[str, datetime]) -> dict[tuple[
     return result
 
 
-def _open_contacts(session: Session):
-    return session.execute(select(ContactRow.queue, ContactRow.channel, ContactRow.arrived_at).where(
-        ContactRow.answered_at.is_(None), ContactRow.abandoned_at.is_(None), ContactRow.ended_at.is_(None))).all()
+def _live(session: Session, settings: Settings, now: datetime) -> dict[tuple[str, str], dict]:
+    """Waiting (or backlog) now, the oldest arrival, and the backlog's progress towards its target.
 
-
-def _live(rows, settings: Settings, now: datetime) -> dict[tuple[str, str], dict]:
-    """Waiting (or backlog) now, the oldest arrival, and the backlog's progress towards its target."""
-    live: dict[tuple[str, str], dict] = defaultdict(lambda: {"waiting": 0, "oldest_arrived_at": None,
-                                                             "past_50": 0, "past_75": 0, "past_100": 0})
-    targets: dict[tuple[str, str], float] = {}  # settings.queue builds a new object per call: once per queue
-    for queue, channel, arrived_at in rows:
-        entry = live[(queue, channel)]
-        entry["waiting"] += 1
-        if entry["oldest_arrived_at"] is None or arrived_at < entry["oldest_arrived_at"]:
-            entry["oldest_arrived_at"] = arrived_at
-        if is_async(channel):
-            target = targets.get((queue, channel))
-            if target is None:
-                target = targets[(queue, channel)] = settings.queue(queue, channel).response_target_seconds
-            age = (now - arrived_at).total_seconds()
-            for share in (50, 75, 100):
-                entry[f"past_{share}"] += age >= target * share / 100
+    Counted in SQL over the waiting contacts (the partial index), not row by row in Python:
+    a large centre's email backlog holds tens of thousands of contacts.
+    """
+    waiting = (ContactRow.answered_at.is_(None), ContactRow.abandoned_at.is_(None), ContactRow.ended_at.is_(None))
+    live: dict[tuple[str, str], dict] = {}
+    for queue, channel, count, oldest in session.execute(
+            select(ContactRow.queue, ContactRow.channel, func.count(), func.min(ContactRow.arrived_at))
+            .where(*waiting).group_by(ContactRow.queue, ContactRow.channel)):
+        live[(queue, channel)] = {"waiting": int(count), "oldest_arrived_at": oldest,
+                                  "past_50": 0, "past_75": 0, "past_100": 0}
+    backlogs = [(q, c, settings.queue(q, c).response_target_seconds) for q, c in live if is_async(c)]
+    if not backlogs:
+        return live
+    # "past share" means an age of at least share % of the target: arrived at or before now - that age
+    past = [func.sum(case((or_(*(and_(ContactRow.queue == q, ContactRow.channel == c,
+                                      ContactRow.arrived_at <= now - timedelta(seconds=target * share / 100))
+                                 for q, c, target in backlogs)), 1), else_=0))
+            for share in (50, 75, 100)]
+    for queue, channel, *counts in session.execute(
+            select(ContactRow.queue, ContactRow.channel, *past)
+            .where(*waiting, ContactRow.channel.in_(sorted(ASYNC_CHANNELS)))
+            .group_by(ContactRow.queue, ContactRow.channel)):
+        for share, count in zip((50, 75, 100), counts):
+            live[(queue, channel)][f"past_{share}"] = int(count or 0)
     return live
 
 
@@ -83,15 +88,18 @@ def agent_board(session: Session, now: datetime) -> list[dict]:
     held = dict(session.execute(select(ContactRow.agent_id, func.count()).where(
         ContactRow.answered_at.is_not(None), ContactRow.ended_at.is_(None),
         ContactRow.channel.not_in(sorted(ASYNC_CHANNELS))).group_by(ContactRow.agent_id)).all())
-    agents = {row.agent_id: row for row in session.scalars(select(AgentRow))}
+    # plain rows, not ORM objects: thousands of agents are read every tick
+    agents = {row.agent_id: row for row in session.execute(
+        select(AgentRow.agent_id, AgentRow.name, AgentRow.team, AgentRow.skills))}
     board = []
-    for state in session.scalars(select(AgentStateRow).where(AgentStateRow.ended_at.is_(None))):
+    for state in session.execute(select(AgentStateRow.agent_id, AgentStateRow.state, AgentStateRow.reason,
+                                        AgentStateRow.started_at).where(AgentStateRow.ended_at.is_(None))):
         agent = agents.get(state.agent_id)
         board.append({
             "agent_id": state.agent_id, "name": agent.name if agent else state.agent_id,
             "team": agent.team if agent else None, "state": state.state, "reason": state.reason,
             "since": state.started_at.isoformat(), "held": int(held.get(state.agent_id, 0)),
-            "skills": [s for s in (agent.skills if agent else "").split(",") if s],
+            "skills": [s for s in ((agent.skills or "") if agent else "").split(",") if s],
         })
     board.sort(key=lambda a: (a["team"] or "", a["name"]))
     return board
@@ -130,7 +138,7 @@ def build_snapshots(session: Session, settings: Settings, now: datetime) -> dict
     """Every snapshot payload keyed by (scope, key): queues, channels, the centre, agents, sources."""
     starts = window_starts(now, settings)
     counts = _window_counts(session, starts)
-    live = _live(_open_contacts(session), settings, now)
+    live = _live(session, settings, now)
     board = agent_board(session, now)
     by_queue = _agents_by_queue(board)
     queues = sorted(set(counts) | set(live))
