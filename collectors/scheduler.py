@@ -89,9 +89,14 @@ class Collector:
             log.exception("refreshing the live snapshot failed")
 
     def tick(self) -> None:
-        """Everything once, in order: every source, then the live view (for tests and the first run)."""
+        """Everything once, in order: every source this collector may poll, then the live view.
+
+        Run before the scheduler starts, so the first catch-up (hours of a source's
+        history) is done before the first page is served, not as overrunning jobs.
+        """
         for source in self.sources:
-            poll_once(self.engine, self.settings, source, self.clock())
+            if self.holds(source_key(source.name)):
+                poll_once(self.engine, self.settings, source, self.clock())
         self.refresh()
 
 

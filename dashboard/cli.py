@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 def configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    for noisy in ("werkzeug", "apscheduler.executors.default", "apscheduler.scheduler"):
+    for noisy in ("werkzeug", "apscheduler.executors.default", "apscheduler.scheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
 
 

@@ -28,6 +28,7 @@ def collect(args, settings) -> int:
     log.info("collecting from %s into %s every %ss", ", ".join(s.name for s in collector.sources),
              redact(settings.database_url), settings.poll_seconds)
     try:
+        collector.tick()  # the first catch-up, before the regular jobs
         build_scheduler(collector, blocking=True).start()
     finally:
         collector.locks.close()

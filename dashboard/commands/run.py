@@ -27,11 +27,13 @@ def run(args, settings) -> int:
     engine = make_engine(settings.database_url)
     collector = Collector(engine, settings, build_sources(settings), after_refresh=[Notifier(engine, settings)])
     collector.locks = store_locks(engine)  # a second `ccpulse run` on the same store stands by
-    scheduler = build_scheduler(collector)
     app = create_app(settings, engine)
     log.info("store: %s; sources: %s", redact(settings.database_url), ", ".join(s.name for s in collector.sources))
     if not settings.require_login:
         log.info("sign-in is off: anyone who can reach http://%s:%s sees the dashboard", settings.host, settings.port)
+    log.info("first poll: catching up with %s", ", ".join(s.name for s in collector.sources))
+    collector.tick()
+    scheduler = build_scheduler(collector)  # built after the catch-up, so its first runs are not "missed"
     scheduler.start()
     print(f"\n  ccpulse is running: open http://{settings.host}:{settings.port}  (Ctrl-C stops)\n", flush=True)
     try:
