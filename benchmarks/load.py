@@ -269,6 +269,8 @@ def run(args: argparse.Namespace, stack: Stack, password: str) -> int:
                            args.seconds, args.interval, (1.0, 2.0), args.managers)
     load_after = os.getloadavg()
     alive = {"gunicorn": gunicorn.poll() is None, "collector": collector.poll() is None}
+    server_errors = [line for line in (stack.workdir / "gunicorn.log").read_text(errors="replace").splitlines()
+                     if any(word in line for word in ("[ERROR]", "[CRITICAL]", "WORKER TIMEOUT", "Traceback"))]
 
     table = summarise(recorder)
     result = verdicts(table)
@@ -278,14 +280,15 @@ def run(args: argparse.Namespace, stack: Stack, password: str) -> int:
           f"{'met' if result['wall_target_met'] else 'MISSED'}; drill-down worst p95 {result['drilldown_worst_p95_ms']} ms "
           f"(target ≤ {DRILL_TARGET_MS:g}): {'met' if result['drilldown_target_met'] else 'MISSED'}")
     print(f"{failures} failed requests; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after; "
-          f"still running: {alive}; threads still waiting: {len(recorder.hung)}")
+          f"still running: {alive}; threads still waiting: {len(recorder.hung)}; "
+          f"gunicorn error lines: {len(server_errors)}")
     report = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": {
         "nproc": os.cpu_count(), "cpu": cpu_model(), "python": platform.python_version(),
         "loadavg_before": load_before, "loadavg_after": load_after},
         "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "simulate_seconds": round(simulate_seconds, 1), "seconds": round(recorder.seconds, 1),
         "requests": sum(r["requests"] for r in table if r["kind"] != "visit"), "failures": failures,
-        "processes_alive_at_end": alive, **result, "rows": table}
+        "processes_alive_at_end": alive, "server_errors": server_errors[:50], **result, "rows": table}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.output}")

@@ -19,6 +19,9 @@ import requests
 from benchmarks.load_capture import ROUTER, Captured, expected_outputs, rewrite
 
 TIMEOUT_SECONDS = 30.0
+# gunicorn closes a connection idle for 2 s (its --keep-alive default); a user who waits longer starts a new
+# one, as a browser does once it sees the close, rather than racing the server's close on a stale socket
+IDLE_CLOSE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class Recorder:
             response.content  # the whole answer, as a browser waits for it
         except requests.RequestException as error:
             self.add(Sample(name, kind, started - self.began, (time.perf_counter() - started) * 1000, 0,
-                            type(error).__name__))
+                            f"{type(error).__name__}: {str(error)[:120]}"))
             return None
         ms = (time.perf_counter() - started) * 1000
         error = check(response) if check else (None if response.status_code == 200 else "status")
@@ -118,6 +121,8 @@ def run_wall(recorder: Recorder, base: str, token: str, page: Captured, start_at
         post(recorder, session, base, "/wall refresh (interval)", "wall",
              rewrite(page.bodies["refresh"], n_intervals=tick), wall_tiles)
         due += interval
+        if due - time.perf_counter() > IDLE_CLOSE_SECONDS:
+            session.close()
 
 
 def sign_in(recorder: Recorder, session: requests.Session, base: str, name: str, password: str) -> bool:
@@ -170,7 +175,10 @@ def run_manager(recorder: Recorder, base: str, name: str, password: str, pages: 
             if time.perf_counter() >= stop_at:
                 return
             visit(recorder, session, base, pages[page], query, agent_id, contact_id)
-            time.sleep(rng.uniform(*think))
+            pause = rng.uniform(*think)
+            if pause > IDLE_CLOSE_SECONDS:
+                session.close()
+            time.sleep(pause)
         loop += 1
 
 
