@@ -12,15 +12,12 @@ from sqlalchemy import Engine
 
 from dashboard import context, ids
 from dashboard.auth import require_role
-from dashboard.i18n import pick_language, t
-from dashboard.pages.drill import extras, filters_of, query_of, register_filter_callback
-from dashboard.records import KNOWN_CHANNELS
+from dashboard.i18n import t
+from dashboard.pages.drill import extras, filters_of, query_of, range_header, register_filter_callback
 from dashboard.settings import Settings
-from dashboard.store import read
 from dashboard.store.db import session_scope
 from dashboard.usecases.agent_table import COLUMNS, DEFAULT_COLUMNS, agent_lines, aux_reasons, grid_rows
 from dashboard.usecases.filters import to_query
-from layouts.filters import filter_bar
 from layouts.tables import PERCENT_KEYS, agent_column_defs
 
 PAGE = "agents"
@@ -34,16 +31,9 @@ def chosen_columns(query: dict) -> list[str]:
 
 
 def layout(lang: str | None = None, **query) -> html.Div:
-    settings = context.settings()
-    language = pick_language(lang, settings.language)
-    filters = filters_of(query, settings)
-    window = filters.window(settings.tz, settings.day_reset_hour)
-    with session_scope(context.engine()) as session:
-        queues = sorted(read.queue_channels(session, window.start, window.end))
+    language, _filters, _queues, header = range_header(PAGE, "drill.agents.heading", lang, query)
     return html.Div(className="page page--agents", children=[
-        html.H1(t("drill.agents.heading", language)),
-        filter_bar(filters, queues, list(KNOWN_CHANNELS), language, PAGE),
-        dcc.Store(id=ids.FILTER_QUERY, data={"query": query, "lang": language}),
+        *header,
         html.Div(className="grid-tools", children=[
             html.Label([t("drill.agents.columns", language), dcc.Dropdown(
                 id=ids.AGENTS_COLUMNS, multi=True, value=chosen_columns(query), className="grid-tools__columns",

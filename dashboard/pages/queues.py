@@ -11,17 +11,15 @@ from sqlalchemy import Engine
 
 from dashboard import context, ids
 from dashboard.auth import require_role
-from dashboard.i18n import pick_language, t
+from dashboard.i18n import t
 from dashboard.metrics.windows import site_day
-from dashboard.pages.drill import extras, filters_of, query_of, register_filter_callback
-from dashboard.records import KNOWN_CHANNELS
+from dashboard.pages.drill import extras, filters_of, query_of, range_header, register_filter_callback
 from dashboard.settings import Settings
 from dashboard.store import read
 from dashboard.store.db import session_scope
 from dashboard.usecases.filters import to_query
 from dashboard.usecases.queue_overview import intraday, queue_rows
 from layouts.figures import intraday_figure, staffing_figure
-from layouts.filters import filter_bar
 from layouts.tables import queue_table
 
 PAGE = "queues"
@@ -29,16 +27,9 @@ dash.register_page(__name__, path="/queues", name="Queues", title="ccpulse · qu
 
 
 def layout(lang: str | None = None, **query) -> html.Div:
-    settings = context.settings()
-    language = pick_language(lang, settings.language)
-    filters = filters_of(query, settings)
-    window = filters.window(settings.tz, settings.day_reset_hour)
-    with session_scope(context.engine()) as session:
-        queues = sorted(read.queue_channels(session, window.start, window.end))
+    language, _filters, queues, header = range_header(PAGE, "drill.queues.heading", lang, query)
     return html.Div(className="page page--queues", children=[
-        html.H1(t("drill.queues.heading", language)),
-        filter_bar(filters, queues, list(KNOWN_CHANNELS), language, PAGE),
-        dcc.Store(id=ids.FILTER_QUERY, data={"query": query, "lang": language}),
+        *header,
         dcc.Loading(html.Div(id=ids.QUEUES_TABLE, className="panel panel--table")),
         html.Div(className="panel", children=[
             html.Label([t("drill.queues.focus", language),
