@@ -17,21 +17,43 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.metrics.counts import COUNT_FIELDS, Counts
-from dashboard.metrics.windows import Window, days_in, site_day, site_week, weeks_in
-from dashboard.store.models import (AgentIntervalStatRow, AgentRow, AgentStateRow, AgentStateStatRow, ContactRow,
-                                    CustomerWeekRow, IntervalStatRow, SurveyRow)
+from dashboard.metrics.windows import Window, days_in, site_day, site_week, week_start, weeks_in
+from dashboard.store.days import Split, split_window
+from dashboard.store.models import (AgentDayStatRow, AgentIntervalStatRow, AgentRow, AgentStateDayStatRow,
+                                    AgentStateRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
+                                    IntervalStatRow, QueueDayStatRow, SurveyRow)
 
 GROUPINGS = (None, "queue", "channel", "agent", "interval", "day", "week")
 ALL = "all"
 UTC = timezone.utc
+DAY_TABLES = {IntervalStatRow: QueueDayStatRow, AgentIntervalStatRow: AgentDayStatRow,
+              AgentStateStatRow: AgentStateDayStatRow}
 
 
 def _sums(table) -> list:
     return [func.coalesce(func.sum(getattr(table, f)), 0).label(f) for f in COUNT_FIELDS]
 
 
+def _ranged(session: Session, table, split: Split, build) -> list:
+    """The rows of ``build(table, when, *time conditions)`` over a split window: its partial days
+    from the interval ``table`` (``when`` = ``interval_start``), its whole days from the day table
+    (``when`` = ``day``, the site date). Groups can repeat across the parts: callers add them up."""
+    rows = []
+    for part in split.parts:
+        rows += session.execute(build(table, table.interval_start, table.interval_start >= part.start,
+                                      table.interval_start < part.end)).all()
+    if split.first_day is not None:
+        days = DAY_TABLES[table]
+        rows += session.execute(build(days, days.day, days.day >= split.first_day, days.day <= split.last_day)).all()
+    return rows
+
+
 def _filtered(query: Select, table, start: datetime, end: datetime, queues, channels, agents) -> Select:
-    query = query.where(table.interval_start >= start, table.interval_start < end)
+    return _narrowed(query.where(table.interval_start >= start, table.interval_start < end), table,
+                     queues, channels, agents)
+
+
+def _narrowed(query: Select, table, queues, channels, agents) -> Select:
     if queues is not None:
         query = query.where(table.queue.in_(list(queues)))
     if channels is not None:
@@ -62,17 +84,29 @@ def counts_by(session: Session, start: datetime, end: datetime, by: str | None =
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}: expected one of {GROUPINGS}")
     table = AgentIntervalStatRow if by == "agent" or agents is not None else IntervalStatRow
-    key_column = {"queue": table.queue, "channel": table.channel, "agent": getattr(table, "agent_id", None),
-                  "interval": table.interval_start, "day": table.interval_start,
-                  "week": table.interval_start}.get(by)
-    if key_column is None:
-        row = session.execute(_filtered(select(*_sums(table)), table, start, end, queues, channels, agents)).one()
-        return {ALL: Counts(*row)}
-    query = _filtered(select(key_column, *_sums(table)), table, start, end, queues, channels, agents)
-    rows = session.execute(query.group_by(key_column).order_by(key_column)).all()
-    if by not in ("day", "week"):
+    if by == "interval":
+        query = _filtered(select(table.interval_start, *_sums(table)), table, start, end, queues, channels, agents)
+        rows = session.execute(query.group_by(table.interval_start).order_by(table.interval_start)).all()
         return {key: Counts(*values) for key, *values in rows}
-    return _by_calendar(rows, by, start, end, tz, reset_hour)
+    calendar = by in ("day", "week")
+    split = split_window(session, start, end, tz, reset_hour) if calendar else split_window(session, start, end)
+
+    def build(source, when, *during):
+        key = when if calendar else {"queue": source.queue, "channel": source.channel,
+                                     "agent": getattr(source, "agent_id", None)}.get(by)
+        query = _narrowed(select(*([key] if key is not None else []), *_sums(source)).where(*during), source,
+                          queues, channels, agents)
+        return query if key is None else query.group_by(key).order_by(key)
+
+    rows = _ranged(session, table, split, build)
+    if by is None:
+        return {ALL: sum((Counts(*row) for row in rows), Counts())}
+    if calendar:
+        return _by_calendar(rows, by, start, end, tz, reset_hour)
+    out: dict[object, Counts] = {}
+    for key, *values in rows:
+        out[key] = out[key] + Counts(*values) if key in out else Counts(*values)
+    return out if len(split.parts) + (split.first_day is not None) < 2 else dict(sorted(out.items()))
 
 
 def _by_calendar(rows: Sequence, by: str, start: datetime, end: datetime, tz: tzinfo,
@@ -82,7 +116,10 @@ def _by_calendar(rows: Sequence, by: str, start: datetime, end: datetime, tz: tz
     out: dict[object, Counts] = {key: Counts() for key in keys}
     place = site_day if by == "day" else site_week
     for at, *values in rows:
-        key = place(at, tz, reset_hour)
+        if isinstance(at, datetime):
+            key = place(at, tz, reset_hour)
+        else:  # a whole day from the day roll-up, cut with the same zone and reset hour
+            key = at if by == "day" else week_start(at)
         out[key] = out.get(key, Counts()) + Counts(*values)
     return out
 
@@ -94,27 +131,27 @@ def state_seconds_by_agent(session: Session, start: datetime, end: datetime,
     The current, still open state of each agent is not in the roll-up: add it with
     ``dashboard.metrics.agents.state_seconds(open_states(...), start, end, now)``.
     """
-    query = select(AgentStateStatRow.agent_id, AgentStateStatRow.state, func.sum(AgentStateStatRow.seconds)).where(
-        AgentStateStatRow.interval_start >= start, AgentStateStatRow.interval_start < end)
-    if agents is not None:
-        query = query.where(AgentStateStatRow.agent_id.in_(list(agents)))
+    def build(table, when, *during):
+        query = select(table.agent_id, table.state, func.sum(table.seconds)).where(*during)
+        return _narrowed(query, table, None, None, agents).group_by(table.agent_id, table.state)
+
     out: defaultdict[str, dict[str, float]] = defaultdict(dict)
-    for agent_id, state, seconds in session.execute(
-            query.group_by(AgentStateStatRow.agent_id, AgentStateStatRow.state)):
-        out[agent_id][state] = float(seconds or 0.0)
+    for agent_id, state, seconds in _ranged(session, AgentStateStatRow, split_window(session, start, end), build):
+        out[agent_id][state] = out[agent_id].get(state, 0.0) + float(seconds or 0.0)
     return dict(out)
 
 
 def aux_seconds_by_reason(session: Session, start: datetime, end: datetime,
                           agents: Iterable[str] | None = None) -> dict[str, float]:
     """Seconds in aux per reason ("" when none given) in closed state intervals within [start, end)."""
-    query = select(AgentStateStatRow.reason, func.sum(AgentStateStatRow.seconds)).where(
-        AgentStateStatRow.state == "aux",
-        AgentStateStatRow.interval_start >= start, AgentStateStatRow.interval_start < end)
-    if agents is not None:
-        query = query.where(AgentStateStatRow.agent_id.in_(list(agents)))
-    return {reason: float(seconds or 0.0)
-            for reason, seconds in session.execute(query.group_by(AgentStateStatRow.reason))}
+    def build(table, when, *during):
+        query = select(table.reason, func.sum(table.seconds)).where(table.state == "aux", *during)
+        return _narrowed(query, table, None, None, agents).group_by(table.reason)
+
+    out: dict[str, float] = {}
+    for reason, seconds in _ranged(session, AgentStateStatRow, split_window(session, start, end), build):
+        out[reason] = out.get(reason, 0.0) + float(seconds or 0.0)
+    return out
 
 
 def open_states(session: Session, agents: Iterable[str] | None = None) -> list[AgentStateRow]:
@@ -151,14 +188,13 @@ def touchpoints(session: Session, week_start: date, last_week_start: date | None
 def aux_seconds_by_agent(session: Session, start: datetime, end: datetime,
                          agents: Iterable[str] | None = None) -> dict[str, dict[str, float]]:
     """Seconds in aux per agent and reason ("" when none given), closed state intervals in [start, end)."""
-    table = AgentStateStatRow
-    query = select(table.agent_id, table.reason, func.sum(table.seconds)).where(
-        table.state == "aux", table.interval_start >= start, table.interval_start < end)
-    if agents is not None:
-        query = query.where(table.agent_id.in_(list(agents)))
+    def build(table, when, *during):
+        query = select(table.agent_id, table.reason, func.sum(table.seconds)).where(table.state == "aux", *during)
+        return _narrowed(query, table, None, None, agents).group_by(table.agent_id, table.reason)
+
     out: defaultdict[str, dict[str, float]] = defaultdict(dict)
-    for agent_id, reason, seconds in session.execute(query.group_by(table.agent_id, table.reason)):
-        out[agent_id][reason or ""] = float(seconds or 0.0)
+    for agent_id, reason, seconds in _ranged(session, AgentStateStatRow, split_window(session, start, end), build):
+        out[agent_id][reason or ""] = out[agent_id].get(reason or "", 0.0) + float(seconds or 0.0)
     return dict(out)
 
 
@@ -179,13 +215,14 @@ def staffed_seconds_by_interval(session: Session, start: datetime, end: datetime
 def agent_counts_by_day(session: Session, start: datetime, end: datetime, agents: Iterable[str], *,
                         tz: tzinfo = UTC, reset_hour: int = 0) -> dict[str, dict[date, Counts]]:
     """Summed agent roll-up counts per agent and site day of [start, end): the input of trends."""
-    table = AgentIntervalStatRow
-    query = _filtered(select(table.agent_id, table.interval_start, *_sums(table)), table, start, end,
-                      None, None, agents)
-    rows = session.execute(query.group_by(table.agent_id, table.interval_start)).all()
+    def build(table, when, *during):
+        query = _narrowed(select(table.agent_id, when, *_sums(table)).where(*during), table, None, None, agents)
+        return query.group_by(table.agent_id, when)
+
+    rows = _ranged(session, AgentIntervalStatRow, split_window(session, start, end, tz, reset_hour), build)
     out: defaultdict[str, dict[date, Counts]] = defaultdict(dict)
     for agent_id, at, *values in rows:
-        day = site_day(at, tz, reset_hour)
+        day = site_day(at, tz, reset_hour) if isinstance(at, datetime) else at
         held = out[agent_id].get(day)
         out[agent_id][day] = Counts(*values) if held is None else held + Counts(*values)
     return dict(out)
@@ -255,9 +292,11 @@ def agent_comments(session: Session, agent_id: str, start: datetime, end: dateti
 
 def queue_channels(session: Session, start: datetime, end: datetime) -> dict[str, str]:
     """The queues with roll-up rows in [start, end) and each one's channel."""
-    query = select(IntervalStatRow.queue, IntervalStatRow.channel).where(
-        IntervalStatRow.interval_start >= start, IntervalStatRow.interval_start < end).distinct()
-    return {queue: channel for queue, channel in session.execute(query.order_by(IntervalStatRow.queue))}
+    def build(table, when, *during):
+        return select(table.queue, table.channel).where(*during).distinct().order_by(table.queue)
+
+    rows = _ranged(session, IntervalStatRow, split_window(session, start, end), build)
+    return {queue: channel for queue, channel in sorted(rows, key=lambda row: row[0])}
 
 
 def agent_rows(session: Session, agents: Iterable[str] | None = None) -> dict[str, AgentRow]:

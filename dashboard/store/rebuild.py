@@ -2,7 +2,8 @@
 
 Recomputes ``contacts.next_contact_at`` (the journey links), then
 ``interval_stats``, ``agent_interval_stats``, ``agent_state_stats`` and
-``customer_weeks``, and sets the roll-up clock to ``now``. The result is what
+``customer_weeks``, then the day roll-ups from those (``store.days``), and sets
+the roll-up clock to ``now``. The result is what
 the incremental path (``dashboard.store.write``) holds for the same records seen
 at ``now``: the same rules as ``dashboard.metrics.counts``, vectorised over
 chunks of rows with pandas so five million contacts take seconds, not hours.
@@ -26,6 +27,7 @@ from dashboard.metrics.counts import (COUNT_FIELDS, DETRACTOR_NPS, PROMOTER_NPS,
                                       state_contributions)
 from dashboard.records import ASYNC_CHANNELS
 from dashboard.settings import Settings
+from dashboard.store.days import rebuild_days
 from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, IntervalStatRow)
 from dashboard.store.write import rollup_clock
 
@@ -67,6 +69,7 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
         with Session(bind=connection) as session:
             clock = rollup_clock(session)
             clock.cursor = json.dumps({"through": now.isoformat()})
+            rebuild_days(session, settings)
             session.flush()
     return {**written, "relinked": relinked}
 
