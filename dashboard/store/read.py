@@ -5,6 +5,10 @@ of whole 15-minute intervals (see ``dashboard.metrics.windows``), and returns
 additive figures only: ``Counts``, seconds, contact counts. Pages turn them into
 ratios with ``dashboard.metrics.ratios`` and the other metric modules, the same
 functions whichever page asks.
+
+The whole site days of a window are read from the day roll-ups (``store.days``:
+each day row is the sum of its interval rows), only its partial days at the ends
+from the interval tables; the sums are the same, over far fewer rows.
 """
 
 from __future__ import annotations
@@ -74,8 +78,9 @@ def counts_by(session: Session, start: datetime, end: datetime, by: str | None =
       (from ``agent_interval_stats``: only contacts an agent handled)
     - ``"interval"``: the interval's aware UTC start
     - ``"day"``, ``"week"``: the site's date, or the Monday of its ISO week, in ``tz``
-      from ``reset_hour``; intervals are summed in SQL and grouped here, so a
-      daylight-saving day holds its 92 or 100 intervals. Every day (week) that
+      from ``reset_hour``; intervals (and whole stored days, when cut the same
+      way) are summed in SQL and grouped here, so a daylight-saving day holds its
+      92 or 100 intervals. Every day (week) that
       overlaps the window appears, with empty ``Counts`` when nothing happened.
     Filters ``queues``, ``channels``, ``agents`` (None = all) narrow the rows first;
     ``agents`` reads the agent roll-up. Only groups with rows appear for the name
