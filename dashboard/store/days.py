@@ -18,17 +18,18 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, delete, func, insert, literal, or_, select
+from sqlalchemy import Date, bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.metrics.counts import COUNT_FIELDS
 from dashboard.metrics.windows import Window, day_window, days_in, site_day
 from dashboard.settings import Settings
 from dashboard.store.models import (AgentDayStatRow, AgentIntervalStatRow, AgentStateDayStatRow, AgentStateStatRow,
-                                    IntervalStatRow, QueueDayStatRow, SourceStateRow)
+                                    IntervalStatRow, QueueDayStatRow, SourceStateRow, UTCDateTime)
 
 DAY_CUT = "_days"
 CHUNK = 500
@@ -160,18 +161,29 @@ def rebuild_days(session: Session, settings: Settings) -> None:
 
 def _recompute(session: Session, table: _Table, day: date, window: Window, names: list[str] | None) -> None:
     """Replace the day's rows (of ``names`` only, when given) by the grouped sums of its interval rows."""
-    source, target = table.interval, table.day
-    removal = delete(target).where(target.day == day)
-    sums = select(literal(day, Date()).label("day"), *[getattr(source, k) for k in table.keys],
-                  *[func.sum(getattr(source, f)).label(f) for f in table.sums]).where(
-        source.interval_start >= window.start, source.interval_start < window.end)
+    removal, addition = _statements(table, names is not None)
+    values = {"day": day, "start": window.start, "end": window.end}
     if names is not None:
-        removal = removal.where(getattr(target, table.touched_by).in_(names))
-        sums = sums.where(getattr(source, table.touched_by).in_(names))
+        values["names"] = names
+    session.execute(removal, {k: v for k, v in values.items() if k in ("day", "names")})
+    session.execute(addition, values)
+
+
+@cache
+def _statements(table: _Table, narrowed: bool) -> tuple:
+    """The DELETE and INSERT ... SELECT of ``_recompute``, built once: a refresh runs them per day."""
+    source, target = table.interval, table.day.__table__.c  # Core: the ORM would take values as bulk rows
+    removal = delete(table.day.__table__).where(target.day == bindparam("day", type_=Date()))
+    sums = select(bindparam("day", type_=Date()).label("day"), *[getattr(source, k) for k in table.keys],
+                  *[func.sum(getattr(source, f)).label(f) for f in table.sums]).where(
+        source.interval_start >= bindparam("start", type_=UTCDateTime()),
+        source.interval_start < bindparam("end", type_=UTCDateTime()))
+    if narrowed:
+        removal = removal.where(target[table.touched_by].in_(bindparam("names", expanding=True)))
+        sums = sums.where(getattr(source, table.touched_by).in_(bindparam("names", expanding=True)))
     sums = sums.group_by(*[getattr(source, k) for k in table.keys]).having(
         or_(*[func.sum(getattr(source, f)) != 0 for f in table.sums]))
-    session.execute(removal)
-    session.execute(insert(target).from_select(["day", *table.keys, *table.sums], sums))
+    return removal, insert(table.day.__table__).from_select(["day", *table.keys, *table.sums], sums)
 
 
 def _record_cut(session: Session, cut: DayCut) -> None:
