@@ -1,5 +1,6 @@
-/* The wall's small client side: tick durations and the clock every second, rotate kiosk pages,
-   keep the screen awake, and beep (when asked) on a new unacknowledged alert. No clicks needed. */
+/* The wall's small client side: tick durations and the clock every second (and as soon as a refresh redraws
+   them), rotate kiosk pages, keep the screen awake, and beep (when asked) on a new unacknowledged alert.
+   No clicks needed. */
 (function () {
   "use strict";
   function wall() { return document.querySelector(".wall"); }
@@ -73,6 +74,12 @@
     }
     heard = count;
   }
+  // a refresh may bring a render made a few seconds earlier for another display: tick it before it is painted
+  var redrawn = new MutationObserver(function () {
+    if (wall()) { tick(); }
+    redrawn.takeRecords();  // what tick itself changed
+  });
+  redrawn.observe(document.documentElement, { childList: true, subtree: true });
   document.addEventListener("visibilitychange", keepAwake);
   setInterval(function () { tick(); rotate(); keepAwake(); beep(); }, 1000);
   window.ccpulseWall = { duration: duration };

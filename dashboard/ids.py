@@ -56,6 +56,7 @@ WALL_HEADER = "wall-header"
 WALL_BANNER = "wall-banner"
 WALL_GRID = "wall-grid"
 WALL_WINS = "wall-wins"
+WALL_RENDERED = "wall-rendered"  # the key of the render this display shows
 WALL_ACK = "wall-ack"  # pattern-matching: {"type": WALL_ACK, "alert": id}
 WALL_AGENTS_INTERVAL = "wall-agents-interval"
 WALL_AGENTS_CONFIG = "wall-agents-config"

@@ -113,5 +113,7 @@ def wins_panel(title: str, items: list[tuple[str, str, str]]) -> html.Div:
     ])
 
 
-def stale_footer(text: str) -> html.Span:
-    return html.Span([html.Span(ICONS[STALE], className="wtile__icon"), text], className="wtile__stale")
+def stale_footer(before: str, age: str, since: str, after: str) -> html.Span:
+    """The stale note around its age, which ticks from ``since`` (the snapshot's time)."""
+    return html.Span([html.Span(ICONS[STALE], className="wtile__icon"), before,
+                      html.Span(age, className="tick", **{"data-since": since}), after], className="wtile__stale")

@@ -3,14 +3,26 @@
 Query options: ``kiosk=1`` hides the chrome, ``rotate=wall,agents&dwell=30`` rotates
 pages (``assets/wall.js``), ``sound=1`` beeps on a new alert, ``queues=A,B`` picks and
 orders the queues (default: the ``queue_order`` setting, then by name), ``lang=ko``.
+
+Every display with the same options sees the same wall for the same snapshot, so a
+refresh reads the store, digests what the wall would show into a key, and renders only
+a key this worker has not rendered yet (``rendered_wall``); a display that already
+shows that key is answered with no update at all. What changes with the clock alone
+(the clock, waits, a stale tile's age) ticks in the browser (``assets/wall.js``); the
+levels those durations reach are part of the key.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash._utils import to_json
 from flask import session as flask_session
 
 from collectors.snapshot import read_snapshots
@@ -18,7 +30,8 @@ from dashboard import context, ids
 from dashboard.alerts.evaluate import acknowledge_alert
 from dashboard.alerts.read import firing_alerts, latest_wins
 from dashboard.alerts.rules import current_rules, rules_for
-from dashboard.alerts.values import display, queue_values, source_down
+from dashboard.alerts.values import (display, longest_wait_seconds, oldest_unanswered_seconds, queue_values,
+                                     source_down)
 from dashboard.auth import current_role, require_role
 from dashboard.i18n import format as fmt
 from dashboard.i18n import pick_language, t
@@ -31,6 +44,10 @@ from layouts.theme import CRITICAL, OK, STALE, WARNING, level
 dash.register_page(__name__, path="/wall", name="Wall", title="ccpulse · wall", description="Wall display")
 
 CHANNEL_ORDER = ("voice", "chat", "email", "social", "sms")
+AGE_MARK = "\x00"
+# the figures whose value moves with the clock alone (all others come from the payload): their text ticks in the
+# browser, their level is part of a render's key
+CLOCK_METRICS = {"longest_wait_seconds": longest_wait_seconds, "oldest_unanswered_seconds": oldest_unanswered_seconds}
 
 
 def wall_frame(page: str, interval_id: str, config_id: str, config: dict, children: list, query: dict) -> html.Div:
@@ -48,8 +65,10 @@ def layout(lang: str | None = None, queues: str | None = None, **query) -> html.
     language = pick_language(lang, settings.language)
     chosen = [q.strip() for q in queues.split(",") if q.strip()] if queues else list(settings.queue_order)
     config = {"language": language, "queues": chosen, "acked": 0}
-    header, banner, tiles, style, wins = wall_view(config)
+    inputs = read_wall(config)
+    header, banner, tiles, style, wins = rendered_wall(inputs)
     return wall_frame("wall", ids.WALL_INTERVAL, ids.WALL_CONFIG, config, [
+        dcc.Store(id=ids.WALL_RENDERED, data=inputs.key),
         html.Header(header, id=ids.WALL_HEADER, className="whead"),
         html.Div(banner, id=ids.WALL_BANNER, className="wbanner"),
         html.Div(className="wall__body", children=[
@@ -79,11 +98,32 @@ def freshness(snapshots: dict, settings, now: datetime) -> tuple[float | None, l
     return ((now - min(taken)).total_seconds() if taken else None), down
 
 
-def wall_view(config: dict, now: datetime | None = None) -> tuple:
-    """(header, banner, tiles, grid style, wins) from the stored snapshot, rules and alerts."""
+@dataclass(frozen=True, eq=False)
+class WallInputs:
+    """Everything one wall render reads; equal (and hashed) by ``key``, the digest of what it shows."""
+
+    key: str
+    language: str
+    payloads: list[dict]
+    rules: list
+    firing: list[dict]
+    wins: list
+    stale: bool
+    down: list[str]
+    now: datetime
+    settings: object
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, WallInputs) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+def read_wall(config: dict, now: datetime | None = None) -> WallInputs:
+    """The stored snapshot, rules, firing alerts and wins for one wall's options, with their key."""
     settings = context.settings()
     now = now or datetime.now(timezone.utc)
-    language = config["language"]
     with session_scope(context.engine()) as session:
         snapshots = read_snapshots(session)
         rules = current_rules(session, settings)
@@ -91,18 +131,75 @@ def wall_view(config: dict, now: datetime | None = None) -> tuple:
         wins = latest_wins(session, now - timedelta(days=1)) if settings.wins_panel else []
     payloads = ordered_queues([p for (scope, _), p in snapshots.items() if scope == "queue"], config["queues"])
     age, down = freshness(snapshots, settings, now)
-    stale_after = settings.stale_after_intervals * settings.poll_seconds
-    stale = bool(down) or (age is not None and age > stale_after)
-    tiles = [queue_tile(p, rules, firing, stale, language, settings, now) for p in payloads]
+    stale = bool(down) or (age is not None and age > settings.stale_after_intervals * settings.poll_seconds)
+    key = wall_key(config["language"], payloads, rules, firing, wins, stale, down, settings, now)
+    return WallInputs(key, config["language"], payloads, rules, firing, wins, stale, down, now, settings)
+
+
+def wall_key(language, payloads, rules, firing, wins, stale, down, settings, now) -> str:
+    """A digest of everything the render shows, the same in every worker (no ``hash()``: it is salted per process).
+
+    ``now`` enters only through what it decides (staleness, sources down, each figure's
+    level, the zone's UTC offset): its ticking text is redrawn by wall.js.
+    """
+    levels = [[figure_state(metric, {metric: value_at(p, now)}, rules_for(rules, p["queue"], p["channel"]))
+               for metric, value_at in CLOCK_METRICS.items()] for p in payloads]
+    parts = {
+        "language": language, "payloads": payloads, "levels": levels, "stale": stale, "down": down,
+        "rules": [repr(r) for r in rules],  # a frozen dataclass of plain values: its repr is stable
+        "alerts": [(a["id"], a["subject"], a["severity"], a["value"], a["rule"].metric, a["acknowledged_by"],
+                    a["acknowledged_at"]) for a in firing],
+        "wins": [(w.id, w.score, w.comment, w.queue, w.channel) for w in wins],
+        # the settings the render reads: add here any setting a builder below starts to read
+        "settings": (settings.site_name, str(settings.tz), settings.service_level_form, utc_offset_ms(settings, now)),
+    }
+    # key order as stored, the same in every worker: an equal payload in another order only renders again
+    text = json.dumps(parts, default=str, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def rendered_wall(inputs: WallInputs) -> tuple:
+    """``build_wall`` as JSON-ready data, rendered once per key and worker for every display that asks.
+
+    A bounded memo of a pure function of its inputs (keyed on their digest), not shared
+    state: each worker keeps its own, and losing it costs one render. Callers must not
+    mutate the answer.
+    """
+    return tuple(json.loads(to_json(part)) for part in build_wall(inputs))
+
+
+def refresh_wall(config: dict, shown: str | None, now: datetime | None = None) -> tuple:
+    """(header, banner, tiles, grid style, wins, key) as JSON-ready data; no update when ``shown`` is the key."""
+    inputs = read_wall(config, now)
+    if inputs.key == shown:  # this display already shows it: the store read, nothing rendered or sent
+        raise dash.exceptions.PreventUpdate
+    return (*rendered_wall(inputs), inputs.key)
+
+
+def wall_view(config: dict, now: datetime | None = None) -> tuple:
+    """(header, banner, tiles, grid style, wins) from the stored snapshot, rules and alerts, as components."""
+    return build_wall(read_wall(config, now))
+
+
+def build_wall(inputs: WallInputs) -> tuple:
+    """(header, banner, tiles, grid style, wins) for ``inputs``."""
+    settings, language, now, firing = inputs.settings, inputs.language, inputs.now, inputs.firing
+    tiles = [queue_tile(p, inputs.rules, firing, inputs.stale, language, settings, now) for p in inputs.payloads]
     if not tiles:
         tiles = [html.P(t("live.no_data", language), className="wall__empty")]
-    header = wall_header(payloads, firing, down, snapshots, language, settings, now)
+    header = wall_header(inputs.payloads, firing, inputs.down, language, settings, now)
     banner = [alert_item(a, language, settings) for a in firing]
+    wins = inputs.wins
     wins_view = view.wins_panel(t("wall.wins", language), [win_item(w, language) for w in wins]) if wins else None
     return header, banner, tiles, view.grid_style(len(tiles)), wins_view
 
 
-def wall_header(payloads, firing, down, snapshots, language, settings, now) -> list:
+def utc_offset_ms(settings, now: datetime) -> int:
+    return int(now.astimezone(settings.tz).utcoffset().total_seconds() * 1000)
+
+
+def wall_header(payloads, firing, down, language, settings, now) -> list:
     today = sum((Counts(**p["counts"]["today"]) for p in payloads if not p["async"]), Counts())
     waiting = sum(p["live"]["waiting"] for p in payloads if not p["async"])
     backlog = sum(p["live"]["waiting"] for p in payloads if p["async"])
@@ -111,17 +208,22 @@ def wall_header(payloads, firing, down, snapshots, language, settings, now) -> l
               (t("metric.service_level_today", language), fmt.percent(ratios.service_level(today, settings.service_level_form)))]
     worst = CRITICAL if any(a["severity"] == CRITICAL for a in firing) else WARNING if firing else OK
     downs = t("wall.sources_down", language, names=", ".join(down)) if down else None
-    offset = int(now.astimezone(settings.tz).utcoffset().total_seconds() * 1000)
+    offset = utc_offset_ms(settings, now)
     critical_unacked = any(a["severity"] == CRITICAL and a["acknowledged_at"] is None for a in firing)
     return view.header(settings.site_name, fmt.clock(now, settings.tz, language, seconds=True), offset, totals,
                        t("wall.alerts_firing", language, count=len(firing)), worst, downs, critical_unacked)
 
 
-def _figure(metric, values, rules, label, size="small", since=None):
+def figure_state(metric: str, values: dict, rules: dict) -> str:
+    """A figure's level under its rule; unjudged (no rule) or no value → OK (shown plain)."""
     rule = rules.get(metric)
     value = values.get(metric)
-    state = level(value, rule.warning, rule.critical, rule.direction) if rule and value is not None else OK
-    return view.figure(label, display(metric, value), state, metric=metric, since=since, size=size)
+    return level(value, rule.warning, rule.critical, rule.direction) if rule and value is not None else OK
+
+
+def _figure(metric, values, rules, label, size="small", since=None):
+    return view.figure(label, display(metric, values.get(metric)), figure_state(metric, values, rules),
+                       metric=metric, since=since, size=size)
 
 
 def queue_tile(payload: dict, all_rules, firing: list[dict], stale: bool, language: str, settings, now) -> html.Div:
@@ -162,8 +264,9 @@ def queue_tile(payload: dict, all_rules, firing: list[dict], stale: bool, langua
 
 def freshness_note(payload: dict, stale: bool, language: str, settings, now: datetime):
     taken_at = datetime.fromisoformat(payload["taken_at"])
-    if stale:
-        return view.stale_footer(t("live.stale", language, age=fmt.duration((now - taken_at).total_seconds())))
+    if stale:  # the age ticks in the browser from data-since
+        before, _, after = t("live.stale", language, age=AGE_MARK).partition(AGE_MARK)
+        return view.stale_footer(before, fmt.duration((now - taken_at).total_seconds()), payload["taken_at"], after)
     return html.Span(t("live.as_of", language, time=fmt.clock(taken_at, settings.tz, language, seconds=True)),
                      className="wtile__asof")
 
@@ -198,9 +301,11 @@ def acknowledge(alert_id: int, now: datetime | None = None) -> bool:
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(Output(ids.WALL_HEADER, "children"), Output(ids.WALL_BANNER, "children"),
                   Output(ids.WALL_GRID, "children"), Output(ids.WALL_GRID, "style"), Output(ids.WALL_WINS, "children"),
-                  Input(ids.WALL_INTERVAL, "n_intervals"), Input(ids.WALL_CONFIG, "data"), prevent_initial_call=True)
-    def refresh_wall(_n, config):
-        return wall_view(config)
+                  Output(ids.WALL_RENDERED, "data"),
+                  Input(ids.WALL_INTERVAL, "n_intervals"), Input(ids.WALL_CONFIG, "data"),
+                  State(ids.WALL_RENDERED, "data"), prevent_initial_call=True)
+    def refresh_wall_on_tick(_n, config, shown):
+        return refresh_wall(config, shown)
 
     @app.callback(Output(ids.WALL_CONFIG, "data"), Input({"type": ids.WALL_ACK, "alert": ALL}, "n_clicks"),
                   State(ids.WALL_CONFIG, "data"), prevent_initial_call=True)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from dash.exceptions import PreventUpdate
 
 from collectors.pipeline import poll_once, refresh_live
 from collectors.sources.fake import FakeSource
 from dashboard.app import create_app
 from dashboard.records import Agent, AgentStateInterval, Batch, Contact
+from dashboard.store.db import session_scope
 from layouts.wall import grid_shape
 from tests.conftest import utc
 
@@ -25,6 +28,11 @@ def text_of(component) -> str:
     if isinstance(component, (list, tuple)):
         return " ".join(text_of(c) for c in component)
     return text_of(getattr(component, "children", None))
+
+
+def shown(data) -> str:
+    """The JSON a callback answers with, as text to search."""
+    return json.dumps(data, ensure_ascii=False)
 
 
 def find(component, predicate):
@@ -103,3 +111,53 @@ def test_grid_fits_up_to_forty_tiles_on_one_screen():
     for count in (4, 8, 12, 24, 40):
         cols, rows = grid_shape(count)
         assert cols * rows >= count and rows <= 7 and cols >= rows
+
+
+def test_a_render_is_reused_until_what_the_wall_shows_changes(seeded, engine, settings):
+    """The key changes with a new snapshot, an acknowledgement, the language, staleness and a level the wait reaches."""
+    from dashboard.alerts.evaluate import acknowledge_alert
+    from dashboard.pages.wall import read_wall, refresh_wall, rendered_wall
+
+    english = {"language": "en", "queues": []}
+    first = read_wall(english, now=NOW + timedelta(seconds=2))
+    again = read_wall(english, now=NOW + timedelta(seconds=3))  # only ticking text differs: the same render
+    assert again.key == first.key and rendered_wall(again) is rendered_wall(first)
+    with pytest.raises(PreventUpdate):  # the display already shows it
+        refresh_wall(english, first.key, now=NOW + timedelta(seconds=3))
+    *outputs, key = refresh_wall(english, "an older key", now=NOW + timedelta(seconds=3))
+    assert key == first.key and outputs[2][0]["props"]["className"].startswith("wtile")
+
+    assert read_wall({"language": "ko", "queues": []}, now=NOW + timedelta(seconds=2)).key != first.key
+    assert read_wall({"language": "en", "queues": ["Billing"]}, now=NOW + timedelta(seconds=2)).key == first.key
+    assert read_wall({"language": "en", "queues": ["Nope"]}, now=NOW + timedelta(seconds=2)).key != first.key
+    # the same snapshot 20 s earlier: 110 s of waiting is only a warning
+    assert read_wall(english, now=NOW - timedelta(seconds=20)).key != first.key
+
+    later = NOW + timedelta(seconds=settings.poll_seconds)
+    refresh_live(engine, settings, later)
+    fresh = read_wall(english, now=later)
+    assert fresh.key != first.key and "as of 10:00:05" in shown(rendered_wall(fresh)[2])
+
+    stale_at = later + timedelta(seconds=settings.poll_seconds * (settings.stale_after_intervals + 1))
+    stale = read_wall(english, now=stale_at)
+    assert stale.stale and stale.key != fresh.key and "STALE" in shown(rendered_wall(stale)[2])
+
+    for step in range(0, 60, int(settings.poll_seconds)):  # the 130 s wait fires its alert after the hold
+        refresh_live(engine, settings, later + timedelta(seconds=step))
+    firing = read_wall(english, now=later + timedelta(seconds=55))
+    assert firing.firing and firing.firing[0]["acknowledged_at"] is None
+    with session_scope(engine) as session:
+        assert acknowledge_alert(session, settings, firing.firing[0]["id"], "kim", later + timedelta(seconds=56))
+    acked = read_wall(english, now=later + timedelta(seconds=55))
+    assert acked.key != firing.key and "acknowledged by kim" in shown(rendered_wall(acked)[1])
+
+
+def test_a_stale_tile_shows_its_age_ticking_from_the_snapshot_time(seeded, settings):
+    from dashboard.pages.wall import wall_view
+
+    stale_at = NOW + timedelta(seconds=90)
+    _, _, tiles, _, _ = wall_view({"language": "en", "queues": []}, now=stale_at)
+    age = find(tiles[0], lambda c: "tick" in (getattr(c, "className", "") or "").split()
+               and "wtile__stale" not in c.className and text_of(c) == "1:30")
+    assert age and age[0].to_plotly_json()["props"]["data-since"] == NOW.isoformat()
+    assert "STALE · 1:30 old" in " ".join(text_of(tiles[0]).split())
