@@ -180,6 +180,7 @@ def summarise(recorder: Recorder) -> list[dict]:
                       "rps": round(len(samples) / recorder.seconds, 2), "p50_ms": round(quantile(ms, 50), 1),
                       "p95_ms": round(quantile(ms, 95), 1), "p99_ms": round(quantile(ms, 99), 1),
                       "max_ms": round(max(ms), 1), "failures": sum(1 for s in samples if s.error),
+                      "unchanged": sum(1 for s in samples if s.status == 204),
                       "errors": sorted({s.error for s in samples if s.error})[:5]})
     return table
 
@@ -279,6 +280,9 @@ def run(args: argparse.Namespace, stack: Stack, password: str) -> int:
     print(f"\nwall refresh p95 {result['wall_refresh_p95_ms']} ms (target ≤ {WALL_TARGET_MS:g}): "
           f"{'met' if result['wall_target_met'] else 'MISSED'}; drill-down worst p95 {result['drilldown_worst_p95_ms']} ms "
           f"(target ≤ {DRILL_TARGET_MS:g}): {'met' if result['drilldown_target_met'] else 'MISSED'}")
+    wall = [r for r in table if r["name"] == "/wall refresh (interval)"]
+    if wall:
+        print(f"wall refreshes answered 204 (the TV already showed the current render): {wall[0]['unchanged']}")
     print(f"{failures} failed requests; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after; "
           f"still running: {alive}; threads still waiting: {len(recorder.hung)}; "
           f"gunicorn error lines: {len(server_errors)}")

@@ -121,8 +121,9 @@ def capture_all(base: str, wall_token: str, manager: str, password: str, agent_i
 
 
 def rewrite(body: dict, *, pathname: str | None = None, search: str | None = None, query: dict | None = None,
-            agent_id: str | None = None, contact_id: str | None = None, n_intervals: int | None = None) -> dict:
-    """A copy of a captured body for another agent, contact, range or interval tick."""
+            agent_id: str | None = None, contact_id: str | None = None, n_intervals: int | None = None,
+            state: dict | None = None) -> dict:
+    """A copy of a captured body for another agent, contact, range or interval tick; ``state``: {component id: data}."""
 
     def walk(node):
         if isinstance(node, list):
@@ -137,6 +138,8 @@ def rewrite(body: dict, *, pathname: str | None = None, search: str | None = Non
                 node["value"] = search
         if node.get("property") == "n_intervals" and n_intervals is not None:
             node["value"] = n_intervals
+        if state and node.get("property") == "data" and node.get("id") in state:
+            node["value"] = state[node["id"]]
         if "lang" in node:  # a drill page's filter store: {"query": ..., "lang": ..., "agent_id"/"contact_id": ...}
             if "query" in node and query is not None:
                 node["query"] = dict(query)

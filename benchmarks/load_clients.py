@@ -80,10 +80,22 @@ def dash_check(body: dict, extra=None):
     return check
 
 
+WALL_RENDERED = "wall-rendered"  # the store holding the key of the render a TV shows (dashboard.ids)
+
+
 def wall_tiles(answer: dict) -> str | None:
     tiles = answer.get("wall-grid", {}).get("children") or []
     first = tiles[0].get("props", {}) if tiles and isinstance(tiles[0], dict) else {}
     return None if str(first.get("className", "")).startswith("wtile") else "no queue tiles"
+
+
+def wall_refresh_check(body: dict):
+    """A full answer with tiles, or 204: the TV already shows the current render (it sent that render's key)."""
+    full = dash_check(body, wall_tiles)
+
+    def check(response: requests.Response) -> str | None:
+        return None if response.status_code == 204 else full(response)
+    return check
 
 
 def page_check(marker: str):
@@ -114,12 +126,15 @@ def run_wall(recorder: Recorder, base: str, token: str, page: Captured, start_at
                    check=page_check("_dash-config"))
     load_shell(recorder, session, base, "wall", "/wall")
     post(recorder, session, base, "/wall router", "wall", page.bodies["router"])
-    tick, due = 0, time.perf_counter() + interval
+    tick, due, shown = 0, time.perf_counter() + interval, None
     while due < stop_at:  # dcc.Interval fires on its own clock, whatever the last answer took
         time.sleep(max(0.0, due - time.perf_counter()))
         tick += 1
-        post(recorder, session, base, "/wall refresh (interval)", "wall",
-             rewrite(page.bodies["refresh"], n_intervals=tick), wall_tiles)
+        body = rewrite(page.bodies["refresh"], n_intervals=tick, state={WALL_RENDERED: shown})
+        response = recorder.timed(session, "/wall refresh (interval)", "wall", "POST",
+                                  base + "/_dash-update-component", json=body, check=wall_refresh_check(body))
+        if response is not None and response.status_code == 200 and not recorder.last.sample.error:
+            shown = response.json()["response"].get(WALL_RENDERED, {}).get("data", shown)  # as the browser keeps it
         due += interval
         if due - time.perf_counter() > IDLE_CLOSE_SECONDS:
             session.close()
