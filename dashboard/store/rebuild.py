@@ -318,7 +318,7 @@ def _insert_counts(connection: Connection, table: str, frame: pd.DataFrame | Non
     frame = frame[frame[list(COUNT_FIELDS)].ne(0).any(axis=1)]
     starts = frame["interval_start"]
     columns = [np.char.replace(np.datetime_as_string(starts.to_numpy(dtype="datetime64[us]"), unit="us"), "T", " ")
-               .tolist() if connection.dialect.name == "sqlite" else list(np.array(starts.dt.to_pydatetime()))]
+               .tolist() if connection.dialect.name == "sqlite" else [at.to_pydatetime() for at in starts]]
     columns += [frame[k].tolist() for k in keys[1:]]
     columns += [frame[f].astype(float if f.endswith(("seconds", "_sum")) else np.int64).tolist()
                 for f in COUNT_FIELDS]
