@@ -175,9 +175,10 @@ def write_snapshots(session: Session, settings: Settings, now: datetime) -> dict
     return snapshots
 
 
-def read_snapshots(session: Session) -> dict[tuple[str, str], dict]:
-    """All snapshot rows in one read: what every live panel shows."""
-    return {(row.scope, row.key): json.loads(row.payload) for row in session.scalars(select(SnapshotRow))}
+def read_snapshots(session: Session, scopes: tuple[str, ...] | None = None) -> dict[tuple[str, str], dict]:
+    """All snapshot rows (or those of ``scopes``) in one read: what every live panel shows."""
+    query = select(SnapshotRow) if scopes is None else select(SnapshotRow).where(SnapshotRow.scope.in_(scopes))
+    return {(row.scope, row.key): json.loads(row.payload) for row in session.scalars(query)}
 
 
 def source_health(session: Session) -> list[dict]:

@@ -125,7 +125,7 @@ def read_wall(config: dict, now: datetime | None = None) -> WallInputs:
     settings = context.settings()
     now = now or datetime.now(timezone.utc)
     with session_scope(context.engine()) as session:
-        snapshots = read_snapshots(session)
+        snapshots = read_snapshots(session, ("queue", "sources"))  # not the agent board: it can be large
         rules = current_rules(session, settings)
         firing = firing_alerts(session)
         wins = latest_wins(session, now - timedelta(days=1)) if settings.wins_panel else []
