@@ -2,10 +2,10 @@
 
 ``queue_day_stats``, ``agent_day_stats`` and ``agent_state_day_stats`` hold, per site
 day (cut in the site's zone from the reset hour, so a daylight-saving day holds its
-92 or 100 intervals), the SUM of that day's interval rows. They are never changed by
-delta arithmetic: after a batch's delta is applied, every (day, queue) and
-(day, agent) the delta touched is recomputed from the interval rows, so a day row
-always equals the sum of its intervals, and a day whose sum is all zero has no row.
+92 or 100 intervals), the SUM of that day's interval rows. Each batch's roll-up delta
+is added to the day rows exactly as to the interval rows, so a day row always equals
+the sum of its intervals (a rebuild recomputes them from the intervals, leaving out
+days whose sum is all zero).
 
 The zone and reset hour the days were cut with are kept on an internal
 ``source_states`` row (``_days``). Reads use the day tables only for that cut
@@ -16,7 +16,6 @@ settings changed) is recomputed whole on the next batch (``rebuild_days``).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from datetime import date, datetime, timedelta, tzinfo
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from dashboard.metrics.counts import COUNT_FIELDS
 from dashboard.metrics.windows import Window, day_window, days_in, site_day
 from dashboard.settings import Settings
+from dashboard.store.write import add_rows
 from dashboard.store.models import (AgentDayStatRow, AgentIntervalStatRow, AgentStateDayStatRow, AgentStateStatRow,
                                     IntervalStatRow, QueueDayStatRow, SourceStateRow, UTCDateTime)
 
@@ -114,30 +114,25 @@ def _zone_name(tz: tzinfo) -> str:
     return getattr(tz, "key", None) or str(tz)
 
 
-def refresh_days(session: Session, settings: Settings, touched) -> None:
-    """Recompute the day rows of every (day, queue) and (day, agent) in ``touched`` (a ``RollupDelta``).
+def refresh_days(session: Session, settings: Settings, delta) -> None:
+    """Add a batch's roll-up delta (a ``RollupDelta``) to the day rows of the days it touched.
 
-    Call it after ``apply_delta`` in the same transaction. A store whose days are not cut
-    with the settings' zone and reset hour (or not built yet) is rebuilt whole instead.
+    Call it after ``apply_delta`` in the same transaction. Each day row stays the sum of
+    its interval rows because it receives exactly the changes they received, so a tick
+    costs what changed, not the size of the day. A store whose days are not cut with the
+    settings' zone and reset hour (or not built yet) is rebuilt whole instead.
     """
     cut = DayCut.of(settings)
     if stored_cut(session) != cut:
         rebuild_days(session, settings)
         return
     days = _Days(cut)
-    queues, agents, states = defaultdict(set), defaultdict(set), defaultdict(set)
-    for at, queue, _channel in touched.queues:
-        queues[days.of(at)].add(queue)
-    for at, agent_id, _queue, _channel in touched.agents:
-        agents[days.of(at)].add(agent_id)
-    for at, agent_id, _state, _reason in touched.states:
-        states[days.of(at)].add(agent_id)
-    session.flush()
-    for table, by_day in ((QUEUES, queues), (AGENTS, agents), (STATES, states)):
-        for day, names in sorted(by_day.items()):
-            ordered = sorted(names)
-            for start in range(0, len(ordered), CHUNK):
-                _recompute(session, table, day, days.window(day), ordered[start:start + CHUNK])
+    for table, changes in ((QUEUES, delta.queues), (AGENTS, delta.agents), (STATES, delta.states)):
+        by_day: dict = {}
+        for key, change in changes.items():
+            day_key = (days.of(key[0]), *key[1:])
+            by_day[day_key] = by_day[day_key] + change if day_key in by_day else change
+        add_rows(session, table.day, ("day", *table.keys), by_day, table.sums)
 
 
 def rebuild_days(session: Session, settings: Settings) -> None:

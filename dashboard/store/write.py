@@ -284,41 +284,36 @@ def expire_responses(session: Session, policy_for: PolicyFor, through: datetime,
     return len(rows)
 
 
-def _insert(session: Session):
+def dialect_insert(session: Session):
+    """The INSERT construct of the session's database, which knows ON CONFLICT DO UPDATE."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def apply_delta(session: Session, delta: RollupDelta) -> None:
     """Add the accumulated deltas to the roll-up tables (insert, or add to the existing row)."""
     session.flush()
-    insert = _insert(session)
-    _add_rows(session, insert, IntervalStatRow, ("interval_start", "queue", "channel"),
-              [dict(zip(("interval_start", "queue", "channel"), key), **counts.as_dict())
-               for key, counts in delta.queues.items() if counts])
-    _add_rows(session, insert, AgentIntervalStatRow, ("interval_start", "agent_id", "queue", "channel"),
-              [dict(zip(("interval_start", "agent_id", "queue", "channel"), key), **counts.as_dict())
-               for key, counts in delta.agents.items() if counts])
-    state_rows = [dict(interval_start=k[0], agent_id=k[1], state=k[2], reason=k[3], seconds=v)
-                  for k, v in delta.states.items() if abs(v) > 1e-9]
-    if state_rows:
-        table = AgentStateStatRow.__table__
-        statement = insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=["interval_start", "agent_id", "state", "reason"],
-            set_={"seconds": table.c.seconds + statement.excluded.seconds})
-        for chunk in _chunks(state_rows):
-            session.execute(statement, chunk)
+    insert = dialect_insert(session)
+    add_rows(session, IntervalStatRow, ("interval_start", "queue", "channel"), delta.queues, COUNT_FIELDS)
+    add_rows(session, AgentIntervalStatRow, ("interval_start", "agent_id", "queue", "channel"), delta.agents,
+             COUNT_FIELDS)
+    add_rows(session, AgentStateStatRow, ("interval_start", "agent_id", "state", "reason"), delta.states,
+             ("seconds",))
     _merge_customer_weeks(session, insert, delta.customer_weeks)
 
 
-def _add_rows(session: Session, insert, model, keys: tuple[str, ...], rows: list[dict]) -> None:
+def add_rows(session: Session, model, keys: tuple[str, ...], changes: dict, sums: tuple[str, ...]) -> None:
+    """Add each change (a Counts, or seconds for one ``sums`` column) to the row of its key; insert if absent."""
+    rows = []
+    for key, change in changes.items():
+        values = change.as_dict() if sums is COUNT_FIELDS else {sums[0]: change}
+        if any(abs(v) > 1e-9 for v in values.values()):
+            rows.append(dict(zip(keys, key), **values))
     if not rows:
         return
     table = model.__table__
-    statement = insert(table)
+    statement = dialect_insert(session)(table)
     statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: table.c[name] + statement.excluded[name] for name in COUNT_FIELDS})
+        index_elements=list(keys), set_={name: table.c[name] + statement.excluded[name] for name in sums})
     for chunk in _chunks(rows):
         session.execute(statement, chunk)
 
