@@ -37,18 +37,15 @@ def window_starts(now: datetime, settings: Settings) -> dict[str, datetime]:
 
 
 def _window_counts(session: Session, starts: dict[str, datetime]) -> dict[tuple[str, str], dict[str, Counts]]:
-    earliest = min(starts.values())
+    """Each window's counts per (queue, channel), summed by the database: one grouped query a window."""
     sums = [func.sum(getattr(IntervalStatRow, f)) for f in COUNT_FIELDS]
-    rows = session.execute(select(IntervalStatRow.interval_start, IntervalStatRow.queue, IntervalStatRow.channel,
-                                  *sums).where(IntervalStatRow.interval_start >= earliest)
-                           .group_by(IntervalStatRow.interval_start, IntervalStatRow.queue, IntervalStatRow.channel))
     result: dict[tuple[str, str], dict[str, Counts]] = defaultdict(lambda: {name: Counts() for name in starts})
-    for at, queue, channel, *values in rows:
-        at = at if at.tzinfo else at.replace(tzinfo=earliest.tzinfo)
-        counts = Counts(*(v or 0 for v in values))
-        for name, start in starts.items():
-            if at >= start:
-                result[(queue, channel)][name] = result[(queue, channel)][name] + counts
+    for name, start in starts.items():
+        rows = session.execute(select(IntervalStatRow.queue, IntervalStatRow.channel, *sums)
+                               .where(IntervalStatRow.interval_start >= start)
+                               .group_by(IntervalStatRow.queue, IntervalStatRow.channel))
+        for queue, channel, *values in rows:
+            result[(queue, channel)][name] = Counts(*(v or 0 for v in values))
     return result
 
 
