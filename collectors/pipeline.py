@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from collectors.sources.base import Source
@@ -187,9 +187,3 @@ def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str =
         heartbeat.last_tick_ms = (time.perf_counter() - started) * 1000
         session.add(heartbeat)
     return snapshots
-
-
-def source_states(session: Session) -> list[SourceStateRow]:
-    """Every real source's status (the internal roll-up clock left out)."""
-    return list(session.scalars(select(SourceStateRow).where(SourceStateRow.kind != "internal")
-                                .order_by(SourceStateRow.name)))

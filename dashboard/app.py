@@ -22,21 +22,17 @@ from dashboard.settings import Settings, load_settings
 from dashboard.store.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE_MODULES = ["dashboard.pages.home"]
-EXTRA_PAGE_MODULES = ["dashboard.pages.wall", "dashboard.pages.wall_agents", "dashboard.pages.alerts",
-                      "dashboard.pages.queues", "dashboard.pages.agents", "dashboard.pages.agent",
-                      "dashboard.pages.contact", "dashboard.pages.trends"]
+PAGE_MODULES = ["dashboard.pages.home", "dashboard.pages.wall", "dashboard.pages.wall_agents",
+                "dashboard.pages.alerts", "dashboard.pages.queues", "dashboard.pages.agents",
+                "dashboard.pages.agent", "dashboard.pages.contact", "dashboard.pages.trends"]
 NAV_LINKS = [("/", "nav.live"), ("/wall", "nav.wall"), ("/wall/agents", "nav.agents_board"),
              ("/queues", "nav.queues"), ("/agents", "nav.agents"), ("/trends", "nav.trends"),
              ("/alerts", "nav.alerts")]
 
 
 def page_modules() -> list:
-    """The page modules present in this build, imported (each registers its page once per process)."""
+    """The page modules, imported (each registers its page once per process)."""
     modules = [importlib.import_module(name) for name in PAGE_MODULES]
-    for name in EXTRA_PAGE_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            modules.append(importlib.import_module(name))
     for module in modules:  # pages_folder="" means Dash never attaches the modules' layouts itself
         page = dash.page_registry.get(module.__name__)
         if page is not None and page.get("layout") is None:
@@ -50,17 +46,10 @@ def shell(settings: Settings) -> html.Div:
         dcc.Location(id=ids.LOCATION, refresh="callback-nav"),
         html.Nav(id=ids.NAV, className="nav", children=[
             html.Span(settings.site_name, className="nav__brand"),
-            *[dcc.Link(t(key, settings.language), href=href, className="nav__link") for href, key in NAV_LINKS
-              if href == "/" or importlib.util.find_spec(_module_for(href)) is not None],
+            *[dcc.Link(t(key, settings.language), href=href, className="nav__link") for href, key in NAV_LINKS],
         ]),
         html.Main(dash.page_container, className="main"),
     ])
-
-
-def _module_for(href: str) -> str:
-    return {"/wall": "dashboard.pages.wall", "/wall/agents": "dashboard.pages.wall_agents",
-            "/queues": "dashboard.pages.queues", "/agents": "dashboard.pages.agents",
-            "/trends": "dashboard.pages.trends", "/alerts": "dashboard.pages.alerts"}[href]
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Dash:

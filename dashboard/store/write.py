@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
 from sqlalchemy import select, tuple_
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.metrics.counts import (COUNT_FIELDS, ContactPolicy, Counts, contact_contributions,
                                       response_due_at, state_contributions, survey_contributions)
+from dashboard.metrics.windows import site_week
 from dashboard.records import Agent, AgentStateInterval, Contact, SurveyResponse
 from dashboard.store.models import (AgentIntervalStatRow, AgentRow, AgentStateRow, AgentStateStatRow,
                                     ContactRow, CustomerWeekRow, IntervalStatRow, SourceStateRow,
@@ -216,15 +217,10 @@ def _relink_orphan_surveys(session: Session, source: str, inserted: list[Contact
     return found
 
 
-def _week_start(at: datetime, tz) -> date:
-    local = at.astimezone(tz).date()
-    return local - timedelta(days=local.weekday())
-
-
 def _count_customer_week(delta: RollupDelta, row: ContactRow) -> None:
     if not row.customer_id:
         return
-    key = (_week_start(row.arrived_at, delta.tz), row.customer_id)
+    key = (site_week(row.arrived_at, delta.tz), row.customer_id)  # weeks cut at local midnight
     contacts, channels = delta.customer_weeks.get(key, (0, frozenset()))
     delta.customer_weeks[key] = (contacts + 1, channels | {row.channel})
 
