@@ -24,9 +24,12 @@ from collectors.lock import COLLECTOR, GrantedLocks, StoreLocks, heartbeat_owner
 from collectors.pipeline import poll_once, refresh_live
 from collectors.sources.base import Source
 from dashboard.settings import Settings
+from dashboard.store.db import checkpoint
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+
+CHECKPOINT_SECONDS = 30  # SQLite: how often the collector copies its write-ahead log into the store
 
 
 def utc_now() -> datetime:
@@ -88,6 +91,15 @@ class Collector:
         except Exception:  # noqa: BLE001 - logged; the next tick tries again
             log.exception("refreshing the live snapshot failed")
 
+    def checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log into the store between ticks (the engine's commits don't)."""
+        if not self.holds(COLLECTOR):
+            return
+        try:
+            checkpoint(self.engine)
+        except Exception:  # noqa: BLE001 - logged; the next run tries again
+            log.exception("checkpointing the store failed")
+
     def tick(self) -> None:
         """Everything once, in order: every source this collector may poll, then the live view.
 
@@ -115,4 +127,7 @@ def build_scheduler(collector: Collector, blocking: bool = False):
                           name=f"poll {source.name}", next_run_time=first_run)
     scheduler.add_job(collector.refresh, "interval", seconds=interval, id="live", name="live snapshot",
                       next_run_time=first_run)
+    if sqlite:
+        scheduler.add_job(collector.checkpoint, "interval", seconds=CHECKPOINT_SECONDS, id="checkpoint",
+                          name="store checkpoint")
     return scheduler

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.metrics.counts import COUNT_FIELDS, Counts, is_async
+from dashboard.metrics.counts import COUNT_FIELDS, Counts, is_async, total
 from dashboard.metrics.windows import live_windows
 from dashboard.records import ASYNC_CHANNELS
 from dashboard.settings import Settings
@@ -37,15 +37,25 @@ def window_starts(now: datetime, settings: Settings) -> dict[str, datetime]:
 
 
 def _window_counts(session: Session, starts: dict[str, datetime]) -> dict[tuple[str, str], dict[str, Counts]]:
-    """Each window's counts per (queue, channel), summed by the database: one grouped query a window."""
+    """Each window's counts per (queue, channel), summed by the database in one grouped query.
+
+    Every live window runs from its start to now, so the intervals are grouped by the
+    latest window start they reach (a bucket), and a window is the sum of the buckets
+    from its start on.
+    """
+    boundaries = sorted(set(starts.values()), reverse=True)
+    bucket = case(*((IntervalStatRow.interval_start >= at, number) for number, at in enumerate(boundaries)))
     sums = [func.sum(getattr(IntervalStatRow, f)) for f in COUNT_FIELDS]
-    result: dict[tuple[str, str], dict[str, Counts]] = defaultdict(lambda: {name: Counts() for name in starts})
-    for name, start in starts.items():
-        rows = session.execute(select(IntervalStatRow.queue, IntervalStatRow.channel, *sums)
-                               .where(IntervalStatRow.interval_start >= start)
-                               .group_by(IntervalStatRow.queue, IntervalStatRow.channel))
-        for queue, channel, *values in rows:
-            result[(queue, channel)][name] = Counts(*(v or 0 for v in values))
+    buckets: dict[tuple[str, str], dict[int, Counts]] = defaultdict(dict)
+    for queue, channel, number, *values in session.execute(
+            select(IntervalStatRow.queue, IntervalStatRow.channel, bucket.label("bucket"), *sums)
+            .where(IntervalStatRow.interval_start >= boundaries[-1])
+            .group_by(IntervalStatRow.queue, IntervalStatRow.channel, "bucket")):
+        buckets[(queue, channel)][number] = Counts(*(v or 0 for v in values))
+    result: dict[tuple[str, str], dict[str, Counts]] = {}
+    for scope, parts in buckets.items():
+        result[scope] = {name: total(counts for number, counts in parts.items() if boundaries[number] >= start)
+                         for name, start in starts.items()}
     return result
 
 
@@ -62,42 +72,45 @@ def _live(session: Session, settings: Settings, now: datetime) -> dict[tuple[str
             .where(*waiting).group_by(ContactRow.queue, ContactRow.channel)):
         live[(queue, channel)] = {"waiting": int(count), "oldest_arrived_at": oldest,
                                   "past_50": 0, "past_75": 0, "past_100": 0}
-    backlogs = [(q, c, settings.queue(q, c).response_target_seconds) for q, c in live if is_async(c)]
-    if not backlogs:
-        return live
-    # "past share" means an age of at least share % of the target: arrived at or before now - that age
-    past = [func.sum(case((or_(*(and_(ContactRow.queue == q, ContactRow.channel == c,
-                                      ContactRow.arrived_at <= now - timedelta(seconds=target * share / 100))
-                                 for q, c, target in backlogs)), 1), else_=0))
-            for share in (50, 75, 100)]
-    for queue, channel, *counts in session.execute(
-            select(ContactRow.queue, ContactRow.channel, *past)
-            .where(*waiting, ContactRow.channel.in_(sorted(ASYNC_CHANNELS)))
-            .group_by(ContactRow.queue, ContactRow.channel)):
-        for share, count in zip((50, 75, 100), counts):
-            live[(queue, channel)][f"past_{share}"] = int(count or 0)
+    by_target: dict[float, list[str]] = defaultdict(list)  # queues usually share one response target
+    for queue, channel in live:
+        if is_async(channel):
+            by_target[float(settings.queue(queue, channel).response_target_seconds)].append(queue)
+    for target, queues in by_target.items():
+        # "past share" means an age of at least share % of the target: arrived at or before now - that age
+        past = [func.sum(case((ContactRow.arrived_at <= now - timedelta(seconds=target * share / 100), 1), else_=0))
+                for share in (50, 75, 100)]
+        for queue, channel, *counts in session.execute(
+                select(ContactRow.queue, ContactRow.channel, *past)
+                .where(*waiting, ContactRow.queue.in_(queues), ContactRow.channel.in_(sorted(ASYNC_CHANNELS)))
+                .group_by(ContactRow.queue, ContactRow.channel)):
+            for share, count in zip((50, 75, 100), counts):
+                live[(queue, channel)][f"past_{share}"] = int(count or 0)
     return live
 
 
 def agent_board(session: Session, now: datetime) -> list[dict]:
-    """Every agent with a current state: state, reason, since when, contacts held now, skills."""
-    # held now: live conversations only; an answered email awaiting closure is not "held"
-    held = dict(session.execute(select(ContactRow.agent_id, func.count()).where(
-        ContactRow.answered_at.is_not(None), ContactRow.ended_at.is_(None),
-        ContactRow.channel.not_in(sorted(ASYNC_CHANNELS))).group_by(ContactRow.agent_id)).all())
-    # plain rows, not ORM objects: thousands of agents are read every tick
-    agents = {row.agent_id: row for row in session.execute(
-        select(AgentRow.agent_id, AgentRow.name, AgentRow.team, AgentRow.skills))}
-    board = []
-    for state in session.execute(select(AgentStateRow.agent_id, AgentStateRow.state, AgentStateRow.reason,
-                                        AgentStateRow.started_at).where(AgentStateRow.ended_at.is_(None))):
-        agent = agents.get(state.agent_id)
-        board.append({
-            "agent_id": state.agent_id, "name": agent.name if agent else state.agent_id,
-            "team": agent.team if agent else None, "state": state.state, "reason": state.reason,
-            "since": state.started_at.isoformat(), "held": int(held.get(state.agent_id, 0)),
-            "skills": [s for s in ((agent.skills or "") if agent else "").split(",") if s],
-        })
+    """Every agent with a current state: state, reason, since when, contacts held now, skills.
+
+    One query of plain rows: thousands of agents are read every tick.
+    """
+    # held now: live conversations only (synchronous: no response target, which every stored
+    # asynchronous contact has); an answered email awaiting closure is not "held". The partial
+    # index ix_contacts_held holds exactly these rows.
+    held = (select(ContactRow.agent_id, func.count().label("held"))
+            .where(ContactRow.answered_at.is_not(None), ContactRow.ended_at.is_(None),
+                   ContactRow.response_due_at.is_(None))
+            .group_by(ContactRow.agent_id).subquery())
+    rows = session.execute(
+        select(AgentStateRow.agent_id, AgentStateRow.state, AgentStateRow.reason, AgentStateRow.started_at,
+               AgentRow.name, AgentRow.team, AgentRow.skills, held.c.held)
+        .where(AgentStateRow.ended_at.is_(None))
+        .outerjoin(AgentRow, AgentRow.agent_id == AgentStateRow.agent_id)
+        .outerjoin(held, held.c.agent_id == AgentStateRow.agent_id))
+    board = [{"agent_id": agent_id, "name": name or agent_id, "team": team, "state": state, "reason": reason,
+              "since": started_at.isoformat(), "held": int(count or 0),
+              "skills": [skill for skill in (skills or "").split(",") if skill]}
+             for agent_id, state, reason, started_at, name, team, skills, count in rows]
     board.sort(key=lambda a: (a["team"] or "", a["name"]))
     return board
 

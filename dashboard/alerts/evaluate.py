@@ -9,6 +9,7 @@ same transaction as the snapshot they were read from.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -41,22 +42,32 @@ def reason_text(rule: Rule, subject: str, transition: machine.Transition, langua
              severity=severity, **params)
 
 
-def _subjects(rule: Rule, snapshots: dict, now: datetime, settings: Settings):
+def _queue_values(snapshots: dict, now: datetime) -> dict[str, tuple[dict, dict | machine.Error]]:
+    """Each queue's payload and its metric values (``state.Error`` when unreadable), computed once a tick."""
+    out = {}
+    for (scope, _), payload in snapshots.items():
+        if scope != "queue":
+            continue
+        try:
+            out[payload["queue"]] = (payload, queue_values(payload, now))
+        except (KeyError, TypeError, ValueError) as error:
+            out[payload["queue"]] = (payload, machine.Error(f"{type(error).__name__}: {error}"))
+    return out
+
+
+def _subjects(rule: Rule, snapshots: dict, values_by_queue: dict, now: datetime, settings: Settings):
     """(subject, value) pairs this rule reads now; an unreadable value comes back as ``state.Error``."""
     if rule.metric == SOURCE_METRIC:
         for source in snapshots.get(("sources", "all"), {}).get("sources", []):
             yield source["name"], silent_intervals(source, now, settings.poll_seconds)
         return
-    for (scope, _), payload in snapshots.items():
-        if scope != "queue" or rules_for([rule], payload["queue"], payload["channel"]) == {}:
+    for queue, (payload, values) in values_by_queue.items():
+        if rules_for([rule], queue, payload["channel"]) == {}:
             continue
-        try:
-            values = queue_values(payload, now)
-        except (KeyError, TypeError, ValueError) as error:
-            yield payload["queue"], machine.Error(f"{type(error).__name__}: {error}")
-            continue
-        if rule.metric in values:
-            yield payload["queue"], values[rule.metric]
+        if isinstance(values, machine.Error):
+            yield queue, values
+        elif rule.metric in values:
+            yield queue, values[rule.metric]
 
 
 def _effective(rules: list[Rule], snapshots: dict) -> list[tuple[Rule, set[str] | None]]:
@@ -83,15 +94,17 @@ def step_alerts(session: Session, settings: Settings, snapshots: dict, now: date
     """Step every rule for every subject at ``now``; returns the transitions stored."""
     rules = seed_rules(session, settings, now)
     rows = {(row.rule_id, row.subject): row for row in session.scalars(select(AlertRow))}
+    values_by_queue = _queue_values(snapshots, now)
     events = []
     for rule, queues in _effective(rules, snapshots):
-        for subject, value in _subjects(rule, snapshots, now, settings):
+        for subject, value in _subjects(rule, snapshots, values_by_queue, now, settings):
             if queues is not None and subject not in queues:
                 continue
             row = rows.get((rule.id, subject))
-            alert, transition = machine.step(rule, to_alert(row), value, now)
-            if row is None and transition is None:
-                continue  # an OK alert that never changed needs no row
+            before = to_alert(row)
+            alert, transition = machine.step(rule, before, value, now)
+            if transition is None and (row is None or replace(alert, reason=None) == replace(before, reason=None)):
+                continue  # an OK alert that never changed needs no row, an unchanged one no write
             row = row or _new_row(session, rule, subject)
             _store(row, alert, now)
             if transition is not None:

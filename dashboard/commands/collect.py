@@ -22,7 +22,7 @@ def collect(args, settings) -> int:
 
     check_production(settings)
     upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, manual_checkpoints=True)  # checkpoints between ticks
     collector = Collector(engine, settings, build_sources(settings), after_refresh=[Notifier(engine, settings)])
     collector.locks = store_locks(engine)  # one active collector per store, one poller per source
     log.info("collecting from %s into %s every %ss", ", ".join(s.name for s in collector.sources),

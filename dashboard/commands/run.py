@@ -24,7 +24,7 @@ def run(args, settings) -> int:
     from dashboard.store.db import make_engine, upgrade_database
 
     upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, manual_checkpoints=True)  # checkpoints between ticks
     collector = Collector(engine, settings, build_sources(settings), after_refresh=[Notifier(engine, settings)])
     collector.locks = store_locks(engine)  # a second `ccpulse run` on the same store stands by
     app = create_app(settings, engine)

@@ -121,94 +121,120 @@ def is_repeat(contact, policy: ContactPolicy) -> bool:
     return next_at is not None and (next_at - contact.arrived_at).total_seconds() <= policy.repeat_window_seconds
 
 
-def contact_contributions(contact, policy: ContactPolicy, now: datetime) -> dict[datetime, Counts]:
-    """What one contact adds to each 15-minute interval, as known at ``now``.
+Entry = tuple  # (interval start, count field, amount): one sparse addition to a roll-up row
+
+
+def contact_entries(contact, policy: ContactPolicy, now: datetime) -> list[Entry]:
+    """What one contact adds to the roll-ups, as known at ``now``: (interval, field, amount) entries.
 
     Offered counts at arrival; answered or abandoned at that outcome; handle time,
     transfers and resolution at the end. An asynchronous contact still unanswered
     when its response target R passes counts as ``expired_unanswered`` at that moment
     (only once ``now`` has reached it), and moves to a late response when answered.
     Outbound contacts add handle time only: they were never offered to a queue.
+
+    Sparse on purpose: a contact touches a handful of the 28 counts, and the collector
+    adds these for every changed record (``contact_contributions`` folds them into ``Counts``).
     """
-    out: defaultdict[datetime, Counts] = defaultdict(Counts)
+    out: list[Entry] = []
     inbound = contact.direction != "outbound"
     if inbound:
-        out[interval_start(contact.arrived_at)].offered += 1
+        out.append((interval_start(contact.arrived_at), "offered", 1))
         if is_async(contact.channel):
             _add_response(out, contact, policy, now)
         else:
             _add_queue_outcome(out, contact, policy)
     if contact.ended_at is not None and (contact.answered_at is not None or not inbound):
         _add_end(out, contact, policy)
+    return out
+
+
+def contact_contributions(contact, policy: ContactPolicy, now: datetime) -> dict[datetime, Counts]:
+    """What one contact adds to each 15-minute interval, as known at ``now`` (``contact_entries`` as Counts)."""
+    return fold(contact_entries(contact, policy, now))
+
+
+def fold(entries: Iterable[Entry]) -> dict[datetime, Counts]:
+    """Sparse entries summed into one ``Counts`` per interval."""
+    out: defaultdict[datetime, Counts] = defaultdict(Counts)
+    for at, name, amount in entries:
+        counts = out[at]
+        setattr(counts, name, getattr(counts, name) + amount)
     return dict(out)
 
 
-def _add_queue_outcome(out, contact, policy: ContactPolicy) -> None:
+def _add_queue_outcome(out: list[Entry], contact, policy: ContactPolicy) -> None:
     if contact.answered_at is not None:
         wait = (contact.answered_at - contact.arrived_at).total_seconds()
-        counts = out[interval_start(contact.answered_at)]
-        counts.answered += 1
-        counts.answer_wait_seconds += wait
-        counts.answered_within_threshold += wait <= policy.service_level_seconds
+        at = interval_start(contact.answered_at)
+        out += [(at, "answered", 1), (at, "answer_wait_seconds", wait)]
+        if wait <= policy.service_level_seconds:
+            out.append((at, "answered_within_threshold", 1))
     elif contact.abandoned_at is not None:
         wait = (contact.abandoned_at - contact.arrived_at).total_seconds()
-        counts = out[interval_start(contact.abandoned_at)]
+        at = interval_start(contact.abandoned_at)
         if wait <= policy.short_abandon_seconds:
-            counts.short_abandoned += 1
-        else:
-            counts.abandoned += 1
-            counts.abandon_wait_seconds += wait
-            counts.abandoned_within_threshold += wait <= policy.service_level_seconds
+            out.append((at, "short_abandoned", 1))
+            return
+        out += [(at, "abandoned", 1), (at, "abandon_wait_seconds", wait)]
+        if wait <= policy.service_level_seconds:
+            out.append((at, "abandoned_within_threshold", 1))
 
 
-def _add_response(out, contact, policy: ContactPolicy, now: datetime) -> None:
+def _add_response(out: list[Entry], contact, policy: ContactPolicy, now: datetime) -> None:
     due_at = response_due_at(contact, policy)
     if contact.answered_at is not None:
         seconds = (contact.answered_at - contact.arrived_at).total_seconds()
-        counts = out[interval_start(contact.answered_at)]
-        counts.responded += 1
-        counts.response_seconds += seconds
-        counts.responded_within_target += seconds <= policy.response_target_seconds
+        at = interval_start(contact.answered_at)
+        out += [(at, "responded", 1), (at, "response_seconds", seconds)]
+        if seconds <= policy.response_target_seconds:
+            out.append((at, "responded_within_target", 1))
     elif due_at <= now and (contact.ended_at is None or contact.ended_at > due_at):
-        out[interval_start(due_at)].expired_unanswered += 1
+        out.append((interval_start(due_at), "expired_unanswered", 1))
 
 
-def _add_end(out, contact, policy: ContactPolicy) -> None:
-    counts = out[interval_start(contact.ended_at)]
+def _add_end(out: list[Entry], contact, policy: ContactPolicy) -> None:
+    at = interval_start(contact.ended_at)
     start = contact.answered_at or contact.arrived_at
-    counts.ended += 1
     # the connected span holds any hold time, so talk is the span less hold (no double count).
     # An asynchronous case stays open for hours between first reply and closure while nobody
     # works on it: that span is elapsed time, not handle time, so only reported work counts.
     span = 0.0 if is_async(contact.channel) else max(0.0, (contact.ended_at - start).total_seconds())
     hold = min(float(contact.hold_seconds or 0.0), span)
-    counts.talk_seconds += span - hold
-    counts.hold_seconds += hold
-    counts.wrap_seconds += float(contact.wrap_seconds or 0.0)
-    counts.transferred += (contact.transfer_count or 0) >= 1
+    out += [(at, "ended", 1), (at, "talk_seconds", span - hold), (at, "hold_seconds", hold),
+            (at, "wrap_seconds", float(contact.wrap_seconds or 0.0))]
+    if (contact.transfer_count or 0) >= 1:
+        out.append((at, "transferred", 1))
     repeat = is_repeat(contact, policy)
-    counts.repeated += repeat
+    if repeat:
+        out.append((at, "repeated", 1))
     if contact.resolved is not None:
-        counts.resolved_known += 1
-        counts.first_contact_resolved += bool(contact.resolved) and not contact.transfer_count and not repeat
+        out.append((at, "resolved_known", 1))
+        if bool(contact.resolved) and not contact.transfer_count and not repeat:
+            out.append((at, "first_contact_resolved", 1))
+
+
+def survey_entries(survey) -> list[Entry]:
+    """A survey response adds to its kind's counts in the interval it was given."""
+    at, score = interval_start(survey.responded_at), survey.score
+    if survey.kind == "csat":
+        out = [(at, "csat_responses", 1), (at, "csat_score_sum", float(score))]
+        return out + [(at, "csat_satisfied", 1)] if score >= SATISFIED_CSAT else out
+    if survey.kind == "nps":
+        out = [(at, "nps_responses", 1)]
+        if score >= PROMOTER_NPS:
+            out.append((at, "nps_promoters", 1))
+        if score <= DETRACTOR_NPS:
+            out.append((at, "nps_detractors", 1))
+        return out
+    if survey.kind == "ces":
+        return [(at, "ces_responses", 1), (at, "ces_score_sum", float(score))]
+    return []
 
 
 def survey_contributions(survey) -> dict[datetime, Counts]:
-    """A survey response adds to its kind's counts in the interval it was given."""
-    counts = Counts()
-    score = survey.score
-    if survey.kind == "csat":
-        counts.csat_responses, counts.csat_score_sum = 1, float(score)
-        counts.csat_satisfied = int(score >= SATISFIED_CSAT)
-    elif survey.kind == "nps":
-        counts.nps_responses = 1
-        counts.nps_promoters = int(score >= PROMOTER_NPS)
-        counts.nps_detractors = int(score <= DETRACTOR_NPS)
-    elif survey.kind == "ces":
-        counts.ces_responses, counts.ces_score_sum = 1, float(score)
-    else:
-        return {}
-    return {interval_start(survey.responded_at): counts}
+    """``survey_entries`` as one ``Counts`` for the interval the response was given in."""
+    return fold(survey_entries(survey))
 
 
 def state_contributions(state) -> dict[tuple[datetime, str, str], float]:

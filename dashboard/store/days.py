@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from dashboard.metrics.counts import COUNT_FIELDS
 from dashboard.metrics.windows import Window, day_window, days_in, site_day
 from dashboard.settings import Settings
-from dashboard.store.write import add_rows
+from dashboard.store.write import add_amounts, add_rows
 from dashboard.store.models import (AgentDayStatRow, AgentIntervalStatRow, AgentStateDayStatRow, AgentStateStatRow,
                                     IntervalStatRow, QueueDayStatRow, SourceStateRow, UTCDateTime)
 
@@ -129,9 +129,8 @@ def refresh_days(session: Session, settings: Settings, delta) -> None:
     days = _Days(cut)
     for table, changes in ((QUEUES, delta.queues), (AGENTS, delta.agents), (STATES, delta.states)):
         by_day: dict = {}
-        for key, change in changes.items():
-            day_key = (days.of(key[0]), *key[1:])
-            by_day[day_key] = by_day[day_key] + change if day_key in by_day else change
+        for key, amounts in changes.items():
+            add_amounts(by_day, (days.of(key[0]), *key[1:]), amounts)
         add_rows(session, table.day, ("day", *table.keys), by_day, table.sums)
 
 

@@ -16,8 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def make_engine(database_url: str, **options) -> Engine:
-    """An engine for the URL; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(database_url: str, manual_checkpoints: bool = False, **options) -> Engine:
+    """An engine for the URL; SQLite gets WAL, foreign keys and a busy timeout.
+
+    ``manual_checkpoints`` (the collector's engine): its commits never copy the SQLite
+    write-ahead log back into the database file; the collector runs ``checkpoint`` as a
+    job of its own between ticks, so a tick does not pay for it (and a page changed by
+    several ticks is copied once).
+    """
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, connect_args={"timeout": 30, "check_same_thread": False},
                                **options)
@@ -28,10 +34,22 @@ def make_engine(database_url: str, **options) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            if manual_checkpoints:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
 
         return engine
     return create_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=10, **options)
+
+
+def checkpoint(engine: Engine) -> int | None:
+    """Copy SQLite's write-ahead log into the database file without waiting for readers
+    (PASSIVE); returns the pages copied, None on other databases (nothing to do)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with engine.connect() as connection:
+        _busy, _logged, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    return int(copied)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

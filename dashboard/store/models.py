@@ -44,7 +44,8 @@ class Base(DeclarativeBase):
 WAITING = text("answered_at IS NULL AND abandoned_at IS NULL AND ended_at IS NULL")
 CURRENT_STATE = text("ended_at IS NULL")
 UNANSWERED_ASYNC = text("response_due_at IS NOT NULL AND answered_at IS NULL")
-CONNECTED = text("answered_at IS NOT NULL AND ended_at IS NULL")
+# a live conversation held by an agent: answered, not ended, synchronous (no response target)
+HELD = text("answered_at IS NOT NULL AND ended_at IS NULL AND response_due_at IS NULL")
 
 
 class ContactRow(Base):
@@ -55,12 +56,11 @@ class ContactRow(Base):
         Index("ix_contacts_arrived", "arrived_at"),
         Index("ix_contacts_agent_ended", "agent_id", "ended_at"),
         Index("ix_contacts_customer_arrived", "customer_id", "arrived_at"),
-        Index("ix_contacts_waiting", "queue", "arrived_at",
+        Index("ix_contacts_waiting", "queue", "channel", "arrived_at",  # covers the snapshot's waiting counts
               sqlite_where=WAITING, postgresql_where=WAITING),
         Index("ix_contacts_response_due", "response_due_at",
               sqlite_where=UNANSWERED_ASYNC, postgresql_where=UNANSWERED_ASYNC),
-        Index("ix_contacts_updated", "updated_at"),
-        Index("ix_contacts_connected", "agent_id", sqlite_where=CONNECTED, postgresql_where=CONNECTED),
+        Index("ix_contacts_held", "agent_id", sqlite_where=HELD, postgresql_where=HELD),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -209,7 +209,6 @@ class IntervalStatRow(_Counts, Base):
     """One 15-minute interval of one queue (and its channel)."""
 
     __tablename__ = "interval_stats"
-    __table_args__ = (Index("ix_interval_stats_start", "interval_start"),)
 
     interval_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     queue: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -220,7 +219,6 @@ class AgentIntervalStatRow(_Counts, Base):
     """One 15-minute interval of one agent's contacts in one queue."""
 
     __tablename__ = "agent_interval_stats"
-    __table_args__ = (Index("ix_agent_interval_stats_start", "interval_start"),)
 
     interval_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -232,7 +230,6 @@ class AgentStateStatRow(Base):
     """Seconds one agent spent in one state (and aux reason) within one 15-minute interval."""
 
     __tablename__ = "agent_state_stats"
-    __table_args__ = (Index("ix_agent_state_stats_start", "interval_start"),)
 
     interval_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -337,7 +334,7 @@ class AlertRow(Base):
     last_breach_at: Mapped[Optional[datetime]]
     acknowledged_by: Mapped[Optional[str]] = mapped_column(String(128))
     acknowledged_at: Mapped[Optional[datetime]]
-    evaluated_at: Mapped[Optional[datetime]]
+    evaluated_at: Mapped[Optional[datetime]]  # when the evaluation last changed this row
     reason: Mapped[Optional[str]] = mapped_column(Text)
 
 

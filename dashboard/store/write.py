@@ -16,14 +16,15 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Callable, Iterable
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from dashboard.metrics.counts import (COUNT_FIELDS, ContactPolicy, Counts, contact_contributions,
-                                      response_due_at, state_contributions, survey_contributions)
+from dashboard.metrics.counts import (COUNT_FIELDS, ContactPolicy, Entry, contact_entries, response_due_at,
+                                      state_contributions, survey_entries)
 from dashboard.metrics.windows import site_week
 from dashboard.records import Agent, AgentStateInterval, Contact, SurveyResponse
 from dashboard.store.models import (AgentIntervalStatRow, AgentRow, AgentStateRow, AgentStateStatRow,
@@ -41,33 +42,54 @@ SURVEY_FIELDS = ("contact_source_id", "kind", "score", "responded_at", "comment"
 PolicyFor = Callable[[str, str], ContactPolicy]  # (queue, channel) -> policy
 
 
+FIELD_INDEX = {name: index for index, name in enumerate(COUNT_FIELDS)}
+
+
 @dataclass
 class RollupDelta:
-    """Changes to the roll-up tables accumulated over one batch, applied in one go."""
+    """Changes to the roll-up tables accumulated over one batch, applied in one go.
 
-    queues: defaultdict = field(default_factory=lambda: defaultdict(Counts))
-    agents: defaultdict = field(default_factory=lambda: defaultdict(Counts))
-    states: defaultdict = field(default_factory=lambda: defaultdict(float))
+    Each change is a list of amounts in the order of its table's summed columns
+    (``COUNT_FIELDS``, or the one ``seconds`` of the state table): plain lists, because
+    the collector adds a handful of entries for every changed record.
+    """
+
+    queues: dict = field(default_factory=dict)  # (interval, queue, channel) -> amounts
+    agents: dict = field(default_factory=dict)  # (interval, agent, queue, channel) -> amounts
+    states: dict = field(default_factory=dict)  # (interval, agent, state, reason) -> [seconds]
     customer_weeks: dict = field(default_factory=dict)  # (week_start, customer) -> (contacts, channels)
     tz: object = None  # the site's zone: weeks of customer_weeks are cut in it
 
-    def add_contributions(self, contributions: dict[datetime, Counts], queue: str, channel: str,
-                          agent_id: str | None, sign: int) -> None:
-        for at, counts in contributions.items():
-            change = counts if sign > 0 else Counts() - counts
-            self.queues[(at, queue, channel)] += change
+    def add(self, entries: Iterable[Entry], queue: str, channel: str, agent_id: str | None, sign: int) -> None:
+        """Add (``sign`` +1) or take away (-1) a record's entries in its queue's and agent's rows."""
+        queues, agents, width = self.queues, self.agents, len(COUNT_FIELDS)
+        for at, name, amount in entries:
+            index, amount = FIELD_INDEX[name], sign * amount
+            row = queues.get((at, queue, channel))
+            if row is None:
+                row = queues[(at, queue, channel)] = [0] * width
+            row[index] += amount
             if agent_id:
-                self.agents[(at, agent_id, queue, channel)] += change
+                row = agents.get((at, agent_id, queue, channel))
+                if row is None:
+                    row = agents[(at, agent_id, queue, channel)] = [0] * width
+                row[index] += amount
+
+    def add_seconds(self, key: tuple, seconds: float) -> None:
+        row = self.states.get(key)
+        if row is None:
+            row = self.states[key] = [0.0]
+        row[0] += seconds
 
 
-@dataclass(frozen=True, slots=True)
-class _Seen:
-    """What a row contributed before this batch touched it."""
-
-    queue: str
-    channel: str
-    agent_id: str | None
-    contributions: dict
+def add_amounts(target: dict, key: tuple, amounts: list) -> None:
+    """Add ``amounts`` element by element to ``target[key]`` (a copy is stored for a new key)."""
+    row = target.get(key)
+    if row is None:
+        target[key] = list(amounts)
+    else:
+        for index, amount in enumerate(amounts):
+            row[index] += amount
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -114,107 +136,164 @@ def _load(session: Session, model, source: str, keys: list[str]) -> dict[str, ob
     return rows
 
 
-def _seen_contact(row: ContactRow, policy_for: PolicyFor, through: datetime) -> _Seen:
-    policy = policy_for(row.queue, row.channel)
-    return _Seen(row.queue, row.channel, row.agent_id, contact_contributions(row, policy, through))
+CONTACTS = ContactRow.__table__
+# what a contact's roll-up entries and journey need, read as plain rows (no ORM objects)
+STORED_CONTACT = [CONTACTS.c[name] for name in ("id", "source_id", *CONTACT_FIELDS, "next_contact_at",
+                                                 "response_due_at")]
+WRITTEN = (*CONTACT_FIELDS, "next_contact_at", "response_due_at")
+
+
+def _stored_contacts(session: Session, source: str, keys: list[str]) -> dict[str, object]:
+    rows = {}
+    for chunk in _chunks(sorted(set(keys))):
+        for row in session.execute(select(*STORED_CONTACT).where(CONTACTS.c.source == source,
+                                                                  CONTACTS.c.source_id.in_(chunk))):
+            rows[row.source_id] = row
+    return rows
 
 
 def upsert_contacts(session: Session, source: str, contacts: list[Contact], policy_for: PolicyFor,
                     through: datetime, now: datetime, delta: RollupDelta) -> int:
-    """Insert or update contacts, link customer journeys, and record the roll-up deltas."""
+    """Insert or update contacts, link customer journeys, and record the roll-up deltas.
+
+    Plain SQL rows throughout (one upsert statement for the batch): the collector writes
+    hundreds of contacts a tick, and the ORM's unit of work cost more than the database.
+    """
     latest = {c.source_id: c for c in contacts}  # the batch's last word on each contact wins
-    rows = _load(session, ContactRow, source, list(latest))
-    seen: dict[int, tuple[ContactRow, _Seen | None]] = {}
-    inserted: list[ContactRow] = []
-    relink: list[ContactRow] = []
+    stored = _stored_contacts(session, source, list(latest))
+    fresh: dict[str, SimpleNamespace] = {}
+    relink: list[str] = []
     for source_id, contact in latest.items():
-        row = rows.get(source_id)
-        before = _seen_contact(row, policy_for, through) if row is not None else None
-        if row is None:
-            row = ContactRow(source=source, source_id=source_id)
-            session.add(row)
-            inserted.append(row)
-        elif (row.customer_id, row.arrived_at, row.channel) != (contact.customer_id, contact.arrived_at,
-                                                                 contact.channel):
-            relink.append(row)
-        for name in CONTACT_FIELDS:
-            setattr(row, name, getattr(contact, name))
-        row.response_due_at = response_due_at(row, policy_for(row.queue, row.channel))
-        row.updated_at = now
-        seen[id(row)] = (row, before)
-    session.flush()
-    for row, before in _link_journeys(session, inserted + relink, policy_for, through):
-        if id(row) not in seen:
-            seen[id(row)] = (row, before)
-        row.updated_at = now
-    for row in _relink_orphan_surveys(session, source, inserted):
-        seen.setdefault(id(row), (row, None))
-    for row, before in seen.values():
-        if isinstance(row, SurveyRow):
-            delta.add_contributions(survey_contributions(row), row.queue, row.channel, row.agent_id, +1)
-            continue
-        if before is not None:
-            delta.add_contributions(before.contributions, before.queue, before.channel, before.agent_id, -1)
-        delta.add_contributions(contact_contributions(row, policy_for(row.queue, row.channel), through),
-                                row.queue, row.channel, row.agent_id, +1)
+        old = stored.get(source_id)
+        values = {name: getattr(contact, name) for name in CONTACT_FIELDS}
+        values["next_contact_at"] = old.next_contact_at if old is not None else None
+        fresh[source_id] = SimpleNamespace(source_id=source_id, **values)
+        if old is None or (old.customer_id, old.arrived_at, old.channel) != (
+                contact.customer_id, contact.arrived_at, contact.channel):
+            relink.append(source_id)
+    for row, next_at in _link_journeys(session, source, [fresh[k] for k in relink], stored, fresh,
+                                       policy_for):
+        policy = policy_for(row.queue, row.channel)
+        delta.add(contact_entries(row, policy, through), row.queue, row.channel, row.agent_id, -1)
+        delta.add(contact_entries(SimpleNamespace(**{**row._asdict(), "next_contact_at": next_at}), policy, through),
+                  row.queue, row.channel, row.agent_id, +1)
+    for source_id, new in fresh.items():
+        old = stored.get(source_id)
+        if old is not None:
+            delta.add(contact_entries(old, policy_for(old.queue, old.channel), through), old.queue, old.channel,
+                      old.agent_id, -1)
+        policy = policy_for(new.queue, new.channel)
+        new.response_due_at = response_due_at(new, policy)
+        delta.add(contact_entries(new, policy, through), new.queue, new.channel, new.agent_id, +1)
+    _write_contacts(session, source, fresh, stored, now)
+    inserted = [fresh[k] for k in latest if k not in stored]
+    _relink_orphan_surveys(session, source, inserted, delta)
     for row in inserted:
         _count_customer_week(delta, row)
     return len(latest)
 
 
-def _link_journeys(session: Session, rows: list[ContactRow], policy_for: PolicyFor,
-                   through: datetime) -> list[tuple[ContactRow, _Seen]]:
-    """Set ``next_contact_at`` on the same customers' contacts around ``rows``.
+def _write_contacts(session: Session, source: str, fresh: dict[str, SimpleNamespace], stored: dict,
+                    now: datetime) -> None:
+    """Insert the new contacts; update only the columns that changed on the stored ones.
 
-    Returns the other stored contacts whose repeat flag changed, each with what it
-    contributed before the change, so the caller can re-roll them.
+    Updates are grouped by the set of columns they change (an answer, an end, ...), one
+    statement each: the database then touches only the indexes on those columns.
     """
-    by_customer = defaultdict(list)
-    for row in rows:
-        if row.customer_id:
-            by_customer[row.customer_id].append(row)
-    if not by_customer:
+    inserts, updates = [], defaultdict(list)
+    for source_id, new in fresh.items():
+        old = stored.get(source_id)
+        if old is None:
+            inserts.append({**vars(new), "source": source, "updated_at": now})
+            continue
+        changed = tuple(name for name in WRITTEN if getattr(new, name) != getattr(old, name))
+        if changed:
+            updates[changed].append({"row_id": old.id, "updated_at": now,
+                                     **{name: getattr(new, name) for name in changed}})
+    for chunk in _chunks(inserts):
+        session.execute(CONTACTS.insert(), chunk)
+    for changed, rows in updates.items():
+        statement = update(CONTACTS).where(CONTACTS.c.id == bindparam("row_id")).values(
+            {name: bindparam(name) for name in (*changed, "updated_at")})
+        session.execute(statement, rows)
+
+
+def _link_journeys(session: Session, source: str, moved: list[SimpleNamespace], stored: dict, fresh: dict,
+                   policy_for: PolicyFor) -> list[tuple[object, datetime | None]]:
+    """Set ``next_contact_at`` on the same customers' contacts around the ``moved`` batch contacts.
+
+    The batch's own contacts get theirs in ``fresh``; the other stored contacts whose next
+    contact changed are updated here and returned (the stored row, its new next arrival) so
+    the caller can re-roll them.
+    """
+    customers = sorted({row.customer_id for row in moved if row.customer_id})
+    if not customers:
         return []
     window = timedelta(seconds=max(policy_for("", "voice").repeat_window_seconds, 1.0))
-    earliest = min(r.arrived_at for r in rows if r.customer_id) - window
-    latest = max(r.arrived_at for r in rows if r.customer_id) + window
-    known: dict[int, ContactRow] = {}
-    for chunk in _chunks(sorted(by_customer)):
-        for row in session.scalars(select(ContactRow).where(
-                ContactRow.customer_id.in_(chunk), ContactRow.arrived_at >= earliest,
-                ContactRow.arrived_at <= latest)):
-            known[row.id] = row
-    changed: list[tuple[ContactRow, _Seen]] = []
-    batch_ids = {id(r) for r in rows}
-    journeys = defaultdict(list)
-    for row in known.values():
-        journeys[row.customer_id].append(row)
+    arrivals = [row.arrived_at for row in moved if row.customer_id]
+    earliest, latest = min(arrivals) - window, max(arrivals) + window
+    # customer -> (source, source id) -> (arrived, id, batch order, next arrival); sorted on the first three
+    journeys: dict[str, dict[tuple, tuple]] = defaultdict(dict)
+    light = (CONTACTS.c.id, CONTACTS.c.source, CONTACTS.c.source_id, CONTACTS.c.customer_id,
+             CONTACTS.c.arrived_at, CONTACTS.c.next_contact_at)
+    for chunk in _chunks(customers):
+        for row in session.execute(select(*light).where(CONTACTS.c.customer_id.in_(chunk),
+                                                        CONTACTS.c.arrived_at >= earliest,
+                                                        CONTACTS.c.arrived_at <= latest)):
+            if not (row.source == source and row.source_id in fresh):  # the batch's version wins below
+                journeys[row.customer_id][(row.source, row.source_id)] = (row.arrived_at, row.id, 0,
+                                                                          row.next_contact_at)
+    wanted = set(customers)
+    for order, new in enumerate(fresh.values()):
+        if new.customer_id in wanted and earliest <= new.arrived_at <= latest:
+            old = stored.get(new.source_id)
+            journeys[new.customer_id][(source, new.source_id)] = (  # a new contact sorts after stored ones
+                new.arrived_at, old.id if old is not None else float("inf"), order, new.next_contact_at)
+    others: dict[int, datetime | None] = {}
     for journey in journeys.values():
-        journey.sort(key=lambda r: (r.arrived_at, r.id))
-        for current, following in zip(journey, journey[1:] + [None]):
-            next_at = following.arrived_at if following is not None else None
-            if next_at is not None and next_at - current.arrived_at > window:
+        ordered = sorted(journey.items(), key=lambda item: item[1][:3])
+        for (key, current), (_, following) in zip(ordered, ordered[1:] + [(None, None)]):
+            next_at = following[0] if following is not None else None
+            if next_at is not None and next_at - current[0] > window:
                 next_at = None
-            if current.next_contact_at != next_at:
-                if id(current) not in batch_ids:
-                    changed.append((current, _seen_contact(current, policy_for, through)))
-                current.next_contact_at = next_at
+            if current[3] == next_at:
+                continue
+            if key[0] == source and key[1] in fresh:
+                fresh[key[1]].next_contact_at = next_at
+            else:
+                others[current[1]] = next_at
+    if not others:
+        return []
+    changed = []
+    for chunk in _chunks(sorted(others)):
+        for row in session.execute(select(*STORED_CONTACT).where(CONTACTS.c.id.in_(chunk))):
+            changed.append((row, others[row.id]))
+    session.execute(update(CONTACTS).where(CONTACTS.c.id == bindparam("row_id")),
+                    [{"row_id": row.id, "next_contact_at": next_at} for row, next_at in changed])
     return changed
 
 
-def _relink_orphan_surveys(session: Session, source: str, inserted: list[ContactRow]) -> list[SurveyRow]:
+def _relink_orphan_surveys(session: Session, source: str, inserted: list[SimpleNamespace],
+                           delta: RollupDelta) -> None:
     """Surveys that arrived before their contact: give them its queue now and roll them up."""
     if not inserted:
-        return []
+        return
     by_id = {row.source_id: row for row in inserted}
+    table = SurveyRow.__table__
     found = []
     for chunk in _chunks(list(by_id)):
-        for survey in session.scalars(select(SurveyRow).where(
-                SurveyRow.source == source, SurveyRow.contact_source_id.in_(chunk), SurveyRow.queue.is_(None))):
-            contact = by_id[survey.contact_source_id]
-            survey.queue, survey.channel, survey.agent_id = contact.queue, contact.channel, contact.agent_id
-            found.append(survey)
-    return found
+        found += session.execute(select(table.c.id, table.c.contact_source_id, table.c.kind, table.c.score,
+                                        table.c.responded_at).where(
+            table.c.source == source, table.c.contact_source_id.in_(chunk), table.c.queue.is_(None))).all()
+    if not found:
+        return
+    updates = []
+    for survey in found:
+        contact = by_id[survey.contact_source_id]
+        updates.append({"row_id": survey.id, "queue": contact.queue, "channel": contact.channel,
+                        "agent_id": contact.agent_id})
+        delta.add(survey_entries(survey), contact.queue, contact.channel, contact.agent_id, +1)
+    session.execute(update(table).where(table.c.id == bindparam("row_id")), updates)
 
 
 def _count_customer_week(delta: RollupDelta, row: ContactRow) -> None:
@@ -235,11 +314,11 @@ def upsert_states(session: Session, source: str, states: list[AgentStateInterval
             session.add(row)
         else:
             for key, seconds in state_contributions(row).items():
-                delta.states[(key[0], row.agent_id, key[1], key[2])] -= seconds
+                delta.add_seconds((key[0], row.agent_id, key[1], key[2]), -seconds)
         for name in STATE_FIELDS:
             setattr(row, name, getattr(state, name))
         for key, seconds in state_contributions(row).items():
-            delta.states[(key[0], row.agent_id, key[1], key[2])] += seconds
+            delta.add_seconds((key[0], row.agent_id, key[1], key[2]), seconds)
     return len(latest)
 
 
@@ -253,7 +332,7 @@ def upsert_surveys(session: Session, source: str, surveys: list[SurveyResponse],
             row = SurveyRow(source=source, source_id=source_id)
             session.add(row)
         elif row.queue is not None:
-            delta.add_contributions(survey_contributions(row), row.queue, row.channel, row.agent_id, -1)
+            delta.add(survey_entries(row), row.queue, row.channel, row.agent_id, -1)
         for name in SURVEY_FIELDS:
             setattr(row, name, getattr(survey, name))
         contact = contacts.get(survey.contact_source_id)
@@ -261,7 +340,7 @@ def upsert_surveys(session: Session, source: str, surveys: list[SurveyResponse],
         row.channel = contact.channel if contact else None
         row.agent_id = contact.agent_id if contact else None
         if row.queue is not None:
-            delta.add_contributions(survey_contributions(row), row.queue, row.channel, row.agent_id, +1)
+            delta.add(survey_entries(row), row.queue, row.channel, row.agent_id, +1)
     return len(latest)
 
 
@@ -270,13 +349,13 @@ def expire_responses(session: Session, policy_for: PolicyFor, through: datetime,
     """Count the asynchronous contacts whose response target passed in (through, now] unanswered."""
     if now <= through:
         return 0
-    rows = session.scalars(select(ContactRow).where(
-        ContactRow.response_due_at > through, ContactRow.response_due_at <= now,
-        ContactRow.answered_at.is_(None))).all()
+    rows = session.execute(select(*STORED_CONTACT).where(
+        CONTACTS.c.response_due_at > through, CONTACTS.c.response_due_at <= now,
+        CONTACTS.c.answered_at.is_(None))).all()
     for row in rows:
         policy = policy_for(row.queue, row.channel)
-        delta.add_contributions(contact_contributions(row, policy, through), row.queue, row.channel, row.agent_id, -1)
-        delta.add_contributions(contact_contributions(row, policy, now), row.queue, row.channel, row.agent_id, +1)
+        delta.add(contact_entries(row, policy, through), row.queue, row.channel, row.agent_id, -1)
+        delta.add(contact_entries(row, policy, now), row.queue, row.channel, row.agent_id, +1)
     return len(rows)
 
 
@@ -288,22 +367,18 @@ def dialect_insert(session: Session):
 def apply_delta(session: Session, delta: RollupDelta) -> None:
     """Add the accumulated deltas to the roll-up tables (insert, or add to the existing row)."""
     session.flush()
-    insert = dialect_insert(session)
     add_rows(session, IntervalStatRow, ("interval_start", "queue", "channel"), delta.queues, COUNT_FIELDS)
     add_rows(session, AgentIntervalStatRow, ("interval_start", "agent_id", "queue", "channel"), delta.agents,
              COUNT_FIELDS)
     add_rows(session, AgentStateStatRow, ("interval_start", "agent_id", "state", "reason"), delta.states,
              ("seconds",))
-    _merge_customer_weeks(session, insert, delta.customer_weeks)
+    _merge_customer_weeks(session, delta.customer_weeks)
 
 
 def add_rows(session: Session, model, keys: tuple[str, ...], changes: dict, sums: tuple[str, ...]) -> None:
-    """Add each change (a Counts, or seconds for one ``sums`` column) to the row of its key; insert if absent."""
-    rows = []
-    for key, change in changes.items():
-        values = change.as_dict() if sums is COUNT_FIELDS else {sums[0]: change}
-        if any(abs(v) > 1e-9 for v in values.values()):
-            rows.append(dict(zip(keys, key), **values))
+    """Add each change (amounts in the order of ``sums``) to the row of its key; insert if absent."""
+    rows = [dict(zip(keys, key), **dict(zip(sums, amounts))) for key, amounts in changes.items()
+            if any(abs(amount) > 1e-9 for amount in amounts)]
     if not rows:
         return
     table = model.__table__
@@ -314,20 +389,26 @@ def add_rows(session: Session, model, keys: tuple[str, ...], changes: dict, sums
         session.execute(statement, chunk)
 
 
-def _merge_customer_weeks(session: Session, insert, weeks: dict) -> None:
+def _merge_customer_weeks(session: Session, weeks: dict) -> None:
+    """Add each (week, customer)'s new contacts and channels; one upsert for the batch."""
     if not weeks:
         return
-    existing = {}
-    keys = list(weeks)
-    for chunk in _chunks(keys):
-        for row in session.scalars(select(CustomerWeekRow).where(
-                tuple_(CustomerWeekRow.week_start, CustomerWeekRow.customer_id).in_(chunk))):
-            existing[(row.week_start, row.customer_id)] = row
-    for key, (contacts, channels) in weeks.items():
-        row = existing.get(key)
-        if row is None:
-            session.add(CustomerWeekRow(week_start=key[0], customer_id=key[1], contacts=contacts,
-                                        channels=",".join(sorted(channels))))
-        else:
-            row.contacts += contacts
-            row.channels = ",".join(sorted(set(filter(None, row.channels.split(","))) | channels))
+    table = CustomerWeekRow.__table__
+    known: dict[tuple, set] = {}
+    by_week = defaultdict(list)
+    for week_start, customer in weeks:
+        by_week[week_start].append(customer)
+    for week_start, customers in by_week.items():  # one week at a time: a primary-key search
+        for chunk in _chunks(sorted(customers)):
+            for row in session.execute(select(table.c.customer_id, table.c.channels).where(
+                    table.c.week_start == week_start, table.c.customer_id.in_(chunk))):
+                known[(week_start, row.customer_id)] = set(filter(None, row.channels.split(",")))
+    rows = [{"week_start": key[0], "customer_id": key[1], "contacts": contacts,
+             "channels": ",".join(sorted(known.get(key, set()) | channels))}
+            for key, (contacts, channels) in weeks.items()]
+    statement = dialect_insert(session)(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["week_start", "customer_id"],
+        set_={"contacts": table.c.contacts + statement.excluded.contacts, "channels": statement.excluded.channels})
+    for chunk in _chunks(rows):
+        session.execute(statement, chunk)

@@ -93,7 +93,8 @@ def test_a_job_that_raises_does_not_stop_the_real_scheduler(engine, settings):
     source.fail = "boom"
     collector = Collector(engine, replace(settings, poll_seconds=0.2), [source])
     scheduler = build_scheduler(collector)
-    assert {job.id for job in scheduler.get_jobs()} == {"poll:fake", "live"}
+    checkpoints = {"checkpoint"} if engine.dialect.name == "sqlite" else set()  # SQLite's log, between ticks
+    assert {job.id for job in scheduler.get_jobs()} == {"poll:fake", "live"} | checkpoints
     scheduler.start()
     try:
         wait_for(lambda: source.polls >= 3)  # failing polls keep coming
