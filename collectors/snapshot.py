@@ -13,7 +13,7 @@ import json
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from dashboard.metrics.counts import COUNT_FIELDS, Counts, is_async, total
@@ -180,8 +180,9 @@ def write_snapshots(session: Session, settings: Settings, now: datetime) -> dict
     """Replace the stored snapshot with the one for ``now``, in the caller's transaction."""
     snapshots = build_snapshots(session, settings, now)
     session.execute(delete(SnapshotRow))
-    session.add_all(SnapshotRow(scope=scope, key=key, taken_at=now, payload=json.dumps(payload, default=str))
-                    for (scope, key), payload in snapshots.items())
+    session.execute(insert(SnapshotRow.__table__),  # plain rows: one statement, no unit of work
+                    [{"scope": scope, "key": key, "taken_at": now, "payload": json.dumps(payload, default=str)}
+                     for (scope, key), payload in snapshots.items()])
     return snapshots
 
 
