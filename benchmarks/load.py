@@ -114,15 +114,17 @@ class Stack:
 
 
 def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 90) -> None:
+    """Until ``/readyz`` answers 200: gunicorn serves and the collector has caught up (a fresh tick),
+    as a load balancer would wait before sending users."""
     deadline = time.monotonic() + seconds
     while True:
         try:
-            if requests.get(base + "/healthz", timeout=10).status_code == 200:
+            if requests.get(base + "/readyz", timeout=10).status_code == 200:
                 return
         except requests.RequestException:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("gunicorn did not answer /healthz")
+            raise RuntimeError("gunicorn did not answer /readyz (ready) in time")
         time.sleep(0.3)
 
 
@@ -168,10 +170,12 @@ def quantile(values: list[float], q: float) -> float:
     return statistics.quantiles(ordered, n=100, method="inclusive")[int(q) - 1]
 
 
-def summarise(recorder: Recorder) -> list[dict]:
+def summarise(recorder: Recorder, after: float = 0.0) -> list[dict]:
+    """One row per page and request; ``after``: only the requests started that many seconds into the run."""
     rows = {}
     for sample in recorder.samples:
-        rows.setdefault((sample.kind, sample.name), []).append(sample)
+        if sample.started >= after:
+            rows.setdefault((sample.kind, sample.name), []).append(sample)
     order = {"wall": 0, "manager": 1, "visit": 2}
     table = []
     for (kind, name), samples in sorted(rows.items(), key=lambda item: (order[item[0][0]], item[0][1])):
@@ -210,6 +214,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--walls", type=int, default=100, help="wall displays (default 100)")
     parser.add_argument("--managers", type=int, default=10, help="managers drilling down (default 10)")
     parser.add_argument("--interval", type=float, default=5.0, help="wall refresh seconds (default 5, the poll)")
+    parser.add_argument("--warmup", type=float, default=15.0,
+                        help="also report the requests after this many seconds, past the opening rush (default 15)")
     parser.add_argument("--days", type=int, default=7, help="days of simulated history (default 7)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (the Procfile's default, 4)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (the Procfile's 4)")
@@ -275,11 +281,18 @@ def run(args: argparse.Namespace, stack: Stack, password: str) -> int:
 
     table = summarise(recorder)
     result = verdicts(table)
+    # the same after the opening rush (every TV loading its page in the first seconds, the managers signing in)
+    settled_table = summarise(recorder, after=args.warmup)
+    settled = {f"settled_{name}": value for name, value in verdicts(settled_table).items()}
     failures = sum(r["failures"] for r in table if r["kind"] != "visit")
     print(markdown(table))
     print(f"\nwall refresh p95 {result['wall_refresh_p95_ms']} ms (target ≤ {WALL_TARGET_MS:g}): "
           f"{'met' if result['wall_target_met'] else 'MISSED'}; drill-down worst p95 {result['drilldown_worst_p95_ms']} ms "
           f"(target ≤ {DRILL_TARGET_MS:g}): {'met' if result['drilldown_target_met'] else 'MISSED'}")
+    print(f"after the first {args.warmup:g} s (every TV loaded, managers signed in): wall refresh p95 "
+          f"{settled['settled_wall_refresh_p95_ms']} ms ({'met' if settled['settled_wall_target_met'] else 'MISSED'}), "
+          f"drill-down worst p95 {settled['settled_drilldown_worst_p95_ms']} ms "
+          f"({'met' if settled['settled_drilldown_target_met'] else 'MISSED'})")
     wall = [r for r in table if r["name"] == "/wall refresh (interval)"]
     if wall:
         print(f"wall refreshes answered 204 (the TV already showed the current render): {wall[0]['unchanged']}")
@@ -292,7 +305,8 @@ def run(args: argparse.Namespace, stack: Stack, password: str) -> int:
         "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "simulate_seconds": round(simulate_seconds, 1), "seconds": round(recorder.seconds, 1),
         "requests": sum(r["requests"] for r in table if r["kind"] != "visit"), "failures": failures,
-        "processes_alive_at_end": alive, "server_errors": server_errors[:50], **result, "rows": table}
+        "processes_alive_at_end": alive, "server_errors": server_errors[:50], **result, "rows": table,
+        **settled, "settled_after_seconds": args.warmup, "settled_rows": settled_table}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.output}")

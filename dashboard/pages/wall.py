@@ -5,7 +5,8 @@ pages (``assets/wall.js``), ``sound=1`` beeps on a new alert, ``queues=A,B`` pic
 orders the queues (default: the ``queue_order`` setting, then by name), ``lang=ko``.
 
 Every display with the same options sees the same wall for the same snapshot, so a
-refresh reads the store, digests what the wall would show into a key, and renders only
+refresh reads the store (at most once a second per worker and options: the displays
+asking meanwhile share that read), digests what the wall would show into a key, and renders only
 a key this worker has not rendered yet (``rendered_wall``); a display that already
 shows that key is answered with no update at all. What changes with the clock alone
 (the clock, waits, a stale tile's age) ticks in the browser (``assets/wall.js``); the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -37,6 +39,7 @@ from dashboard.i18n import format as fmt
 from dashboard.i18n import pick_language, t
 from dashboard.metrics import ratios
 from dashboard.metrics.counts import Counts
+from dashboard.recent import Recent
 from dashboard.store.db import session_scope
 from layouts import wall as view
 from layouts.theme import CRITICAL, OK, STALE, WARNING, level
@@ -48,6 +51,8 @@ AGE_MARK = "\x00"
 # the figures whose value moves with the clock alone (all others come from the payload): their text ticks in the
 # browser, their level is part of a render's key
 CLOCK_METRICS = {"longest_wait_seconds": longest_wait_seconds, "oldest_unanswered_seconds": oldest_unanswered_seconds}
+RECENT_READS = Recent(seconds=1.0)  # a worker's latest read of the wall's inputs, per wall options
+RENDERING = threading.Lock()
 
 
 def wall_frame(page: str, interval_id: str, config_id: str, config: dict, children: list, query: dict) -> html.Div:
@@ -65,8 +70,9 @@ def layout(lang: str | None = None, queues: str | None = None, **query) -> html.
     language = pick_language(lang, settings.language)
     chosen = [q.strip() for q in queues.split(",") if q.strip()] if queues else list(settings.queue_order)
     config = {"language": language, "queues": chosen, "acked": 0}
-    inputs = read_wall(config)
-    header, banner, tiles, style, wins = rendered_wall(inputs)
+    inputs = recent_wall(config)
+    with RENDERING:
+        header, banner, tiles, style, wins = rendered_wall(inputs)
     return wall_frame("wall", ids.WALL_INTERVAL, ids.WALL_CONFIG, config, [
         dcc.Store(id=ids.WALL_RENDERED, data=inputs.key),
         html.Header(header, id=ids.WALL_HEADER, className="whead"),
@@ -169,12 +175,24 @@ def rendered_wall(inputs: WallInputs) -> tuple:
     return tuple(json.loads(to_json(part)) for part in build_wall(inputs))
 
 
+def recent_wall(config: dict) -> WallInputs:
+    """``read_wall`` now, or this worker's read of the same options if younger than a fifth of a poll
+    interval (at most 1 s): the displays asking meanwhile share it."""
+    fresh_for = min(1.0, context.settings().poll_seconds / 5)
+    return RECENT_READS.get(json.dumps(config, sort_keys=True), lambda: read_wall(config), fresh_for)
+
+
 def refresh_wall(config: dict, shown: str | None, now: datetime | None = None) -> tuple:
-    """(header, banner, tiles, grid style, wins, key) as JSON-ready data; no update when ``shown`` is the key."""
-    inputs = read_wall(config, now)
-    if inputs.key == shown:  # this display already shows it: the store read, nothing rendered or sent
+    """(header, banner, tiles, grid style, wins, key) as JSON-ready data; no update when ``shown`` is the key.
+
+    Without ``now`` (a display's refresh) the inputs are ``recent_wall``'s.
+    """
+    inputs = recent_wall(config) if now is None else read_wall(config, now)
+    if inputs.key == shown:  # this display already shows it: nothing rendered or sent
         raise dash.exceptions.PreventUpdate
-    return (*rendered_wall(inputs), inputs.key)
+    with RENDERING:  # threads of one worker asking for a new key render it once, not once each
+        rendered = rendered_wall(inputs)
+    return (*rendered, inputs.key)
 
 
 def wall_view(config: dict, now: datetime | None = None) -> tuple:
