@@ -75,12 +75,6 @@ class RollupDelta:
                     row = agents[(at, agent_id, queue, channel)] = [0] * width
                 row[index] += amount
 
-    def add_seconds(self, key: tuple, seconds: float) -> None:
-        row = self.states.get(key)
-        if row is None:
-            row = self.states[key] = [0.0]
-        row[0] += seconds
-
 
 def add_amounts(target: dict, key: tuple, amounts: list) -> None:
     """Add ``amounts`` element by element to ``target[key]`` (a copy is stored for a new key)."""
@@ -227,17 +221,22 @@ def _changed(new: SimpleNamespace, old) -> tuple[str, ...]:
 
 def _link_journeys(session: Session, source: str, moved: list[SimpleNamespace], stored: dict, fresh: dict,
                    policy_for: PolicyFor) -> list[tuple[object, datetime | None]]:
-    """Set ``next_contact_at`` on the same customers' contacts around the ``moved`` batch contacts.
+    """Set ``next_contact_at`` on the same customers' contacts around the ``moved`` batch contacts
+    (new ones, and stored ones whose customer, arrival or channel changed: around both places).
 
     The batch's own contacts get theirs in ``fresh``; the other stored contacts whose next
     contact changed are updated here and returned (the stored row, its new next arrival) so
     the caller can re-roll them.
     """
-    customers = sorted({row.customer_id for row in moved if row.customer_id})
+    # a moved contact leaves its old place (customer, arrival) and takes its new one: both journeys change
+    places = [(row.customer_id, row.arrived_at) for row in moved]
+    places += [(old.customer_id, old.arrived_at) for old in (stored.get(row.source_id) for row in moved) if old]
+    places = [(customer, arrived) for customer, arrived in places if customer]
+    customers = sorted({customer for customer, _ in places})
     if not customers:
         return []
     window = timedelta(seconds=max(policy_for("", "voice").repeat_window_seconds, 1.0))
-    arrivals = [row.arrived_at for row in moved if row.customer_id]
+    arrivals = [arrived for _, arrived in places]
     earliest, latest = min(arrivals) - window, max(arrivals) + window
     # customer -> (source, source id) -> (arrived, id, batch order, next arrival); sorted on the first three
     journeys: dict[str, dict[tuple, tuple]] = defaultdict(dict)
@@ -321,11 +320,11 @@ def upsert_states(session: Session, source: str, states: list[AgentStateInterval
             session.add(row)
         else:
             for key, seconds in state_contributions(row).items():
-                delta.add_seconds((key[0], row.agent_id, key[1], key[2]), -seconds)
+                add_amounts(delta.states, (key[0], row.agent_id, key[1], key[2]), [-seconds])
         for name in STATE_FIELDS:
             setattr(row, name, getattr(state, name))
         for key, seconds in state_contributions(row).items():
-            delta.add_seconds((key[0], row.agent_id, key[1], key[2]), seconds)
+            add_amounts(delta.states, (key[0], row.agent_id, key[1], key[2]), [seconds])
     return len(latest)
 
 

@@ -101,3 +101,27 @@ def test_async_contact_counts_against_response_sla_once_its_target_passes(engine
     total = rollup_total(engine)
     assert (total.expired_unanswered, total.responded, total.responded_within_target) == (0, 1, 0)
     assert total == raw_total(engine, settings, T0 + timedelta(hours=27))
+
+
+def test_journeys_link_out_of_order_in_one_batch_and_follow_a_changed_customer(engine, settings):
+    now = T0 + timedelta(days=1)
+    ended = {"answered_at": timedelta(seconds=5), "ended_at": timedelta(minutes=3)}
+
+    def call(source_id, customer, minutes, **extra):
+        arrived = T0 + timedelta(minutes=minutes)
+        return voice(source_id, customer_id=customer, arrived_at=arrived, resolved=True,
+                     **{name: arrived + offset for name, offset in ended.items()}, **extra)
+
+    # one batch, out of order: k1 calls at 09:40, 09:00 and 09:20; k2 once at 09:10
+    store_batch(engine, settings, "s", "fake", Batch(contacts=[call("c3", "k1", 40), call("c1", "k1", 0),
+                                                               call("c2", "k1", 20), call("k2-1", "k2", 10)]), {}, now)
+    # c3 turns out to be k2's call, and a stored call is sent again unchanged
+    store_batch(engine, settings, "s", "fake", Batch(contacts=[call("c3", "k2", 40), call("c1", "k1", 0)]), {}, now)
+    with session_scope(engine) as session:
+        following = {row.source_id: row.next_contact_at for row in session.scalars(select(ContactRow))}
+    # c1 → c2 (k1's next call); c2 had c3 next until c3 moved to k2; k2's 09:10 call now has c3 next
+    assert following == {"c1": T0 + timedelta(minutes=20), "c2": None, "c3": None,
+                         "k2-1": T0 + timedelta(minutes=40)}
+    total = rollup_total(engine)
+    assert (total.ended, total.repeated, total.first_contact_resolved) == (4, 2, 2)
+    assert total == raw_total(engine, settings, now)
