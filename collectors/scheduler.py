@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -62,6 +63,7 @@ class Collector:
         self.after_refresh = after_refresh or []
         self.locks = locks or GrantedLocks()
         self.active: bool | None = None
+        self.refreshed_at: float | None = None  # time.monotonic() of the last refresh
 
     def holds(self, key: str) -> bool:
         """Whether this collector may act on ``key`` now (taking its lock if free); logs standby and takeover."""
@@ -81,9 +83,16 @@ class Collector:
         if outcome.ok and (outcome.accepted or outcome.rejected):
             self.refresh()
 
+    def refresh_if_due(self) -> None:
+        """The live job: refresh unless a poll refreshed within the last half interval (the
+        poll and live jobs share the interval, so otherwise every tick would refresh twice)."""
+        if self.refreshed_at is None or time.monotonic() - self.refreshed_at >= self.settings.poll_seconds / 2:
+            self.refresh()
+
     def refresh(self) -> None:
         if not self.holds(COLLECTOR):
             return
+        self.refreshed_at = time.monotonic()
         try:
             snapshots = refresh_live(self.engine, self.settings, self.clock(), owner=self.owner)
             for hook in self.after_refresh:
@@ -125,7 +134,7 @@ def build_scheduler(collector: Collector, blocking: bool = False):
     for source in collector.sources:
         scheduler.add_job(collector.poll, "interval", seconds=interval, args=[source], id=f"poll:{source.name}",
                           name=f"poll {source.name}", next_run_time=first_run)
-    scheduler.add_job(collector.refresh, "interval", seconds=interval, id="live", name="live snapshot",
+    scheduler.add_job(collector.refresh_if_due, "interval", seconds=interval, id="live", name="live snapshot",
                       next_run_time=first_run)
     if sqlite:
         scheduler.add_job(collector.checkpoint, "interval", seconds=CHECKPOINT_SECONDS, id="checkpoint",

@@ -122,3 +122,16 @@ def heartbeat(engine):
     with session_scope(engine) as session:
         row = session.get(CollectorRow, "collector")
         return row.last_tick_at if row else None
+
+
+def test_the_live_job_skips_a_refresh_a_poll_just_made(engine, settings):
+    refreshes = []
+    collector = Collector(engine, replace(settings, poll_seconds=60), [],
+                          after_refresh=[lambda snapshots: refreshes.append(snapshots)])
+    collector.refresh_if_due()  # nothing refreshed yet: refreshes
+    collector.refresh()  # a poll with records refreshes
+    collector.refresh_if_due()  # the live job right after: skipped, nothing new to show
+    assert len(refreshes) == 2
+    collector.refreshed_at -= 30  # half an interval later the live job refreshes again
+    collector.refresh_if_due()
+    assert len(refreshes) == 3
