@@ -25,8 +25,9 @@ from dashboard.settings import Settings
 from dashboard.store.days import refresh_days
 from dashboard.store.db import session_scope
 from dashboard.store.models import CollectorRow, RejectionRow, SourceStateRow
-from dashboard.store.write import (RollupDelta, apply_delta, clock_time, expire_responses, rollup_clock,
-                                   upsert_agents, upsert_contacts, upsert_states, upsert_surveys)
+from dashboard.store.deltas import RollupDelta, apply_delta
+from dashboard.store.write import (clock_time, expire_responses, rollup_clock, upsert_agents, upsert_contacts,
+                                   upsert_states, upsert_surveys)
 
 log = logging.getLogger(__name__)
 MAX_REJECTIONS_KEPT = 1000

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from dashboard.metrics.counts import COUNT_FIELDS
 from dashboard.metrics.windows import Window, day_window, days_in, site_day
 from dashboard.settings import Settings
-from dashboard.store.write import add_amounts, add_rows
+from dashboard.store.deltas import add_amounts, add_rows
 from dashboard.store.models import (AgentDayStatRow, AgentIntervalStatRow, AgentStateDayStatRow, AgentStateStatRow,
                                     IntervalStatRow, QueueDayStatRow, SourceStateRow, UTCDateTime)
 

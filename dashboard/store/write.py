@@ -14,24 +14,20 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
-from functools import cache
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import Callable, Iterable
+from typing import Callable
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from dashboard.metrics.counts import (COUNT_FIELDS, ContactPolicy, Entry, contact_entries, response_due_at,
-                                      state_contributions, survey_entries)
+from dashboard.metrics.counts import (ContactPolicy, contact_entries, response_due_at, state_contributions,
+                                      survey_entries)
 from dashboard.metrics.windows import site_week
 from dashboard.records import Agent, AgentStateInterval, Contact, SurveyResponse
-from dashboard.store.models import (AgentIntervalStatRow, AgentRow, AgentStateRow, AgentStateStatRow,
-                                    ContactRow, CustomerWeekRow, IntervalStatRow, SourceStateRow,
-                                    SurveyRow)
+from dashboard.store.deltas import RollupDelta, add_amounts, chunks
+from dashboard.store.models import AgentRow, AgentStateRow, ContactRow, SourceStateRow, SurveyRow
 
-CHUNK = 500
 ROLLUP_CLOCK = "_rollups"
 CONTACT_FIELDS = ("channel", "queue", "customer_id", "direction", "arrived_at", "answered_at",
                   "abandoned_at", "ended_at", "wrap_seconds", "hold_seconds", "agent_id",
@@ -40,55 +36,6 @@ STATE_FIELDS = ("agent_id", "state", "reason", "started_at", "ended_at")
 SURVEY_FIELDS = ("contact_source_id", "kind", "score", "responded_at", "comment")
 
 PolicyFor = Callable[[str, str], ContactPolicy]  # (queue, channel) -> policy
-
-
-FIELD_INDEX = {name: index for index, name in enumerate(COUNT_FIELDS)}
-
-
-@dataclass
-class RollupDelta:
-    """Changes to the roll-up tables accumulated over one batch, applied in one go.
-
-    Each change is a list of amounts in the order of its table's summed columns
-    (``COUNT_FIELDS``, or the one ``seconds`` of the state table): plain lists, because
-    the collector adds a handful of entries for every changed record.
-    """
-
-    queues: dict = field(default_factory=dict)  # (interval, queue, channel) -> amounts
-    agents: dict = field(default_factory=dict)  # (interval, agent, queue, channel) -> amounts
-    states: dict = field(default_factory=dict)  # (interval, agent, state, reason) -> [seconds]
-    customer_weeks: dict = field(default_factory=dict)  # (week_start, customer) -> (contacts, channels)
-    tz: object = None  # the site's zone: weeks of customer_weeks are cut in it
-
-    def add(self, entries: Iterable[Entry], queue: str, channel: str, agent_id: str | None, sign: int) -> None:
-        """Add (``sign`` +1) or take away (-1) a record's entries in its queue's and agent's rows."""
-        queues, agents, width = self.queues, self.agents, len(COUNT_FIELDS)
-        for at, name, amount in entries:
-            index, amount = FIELD_INDEX[name], sign * amount
-            row = queues.get((at, queue, channel))
-            if row is None:
-                row = queues[(at, queue, channel)] = [0] * width
-            row[index] += amount
-            if agent_id:
-                row = agents.get((at, agent_id, queue, channel))
-                if row is None:
-                    row = agents[(at, agent_id, queue, channel)] = [0] * width
-                row[index] += amount
-
-
-def add_amounts(target: dict, key: tuple, amounts: list) -> None:
-    """Add ``amounts`` element by element to ``target[key]`` (a copy is stored for a new key)."""
-    row = target.get(key)
-    if row is None:
-        target[key] = list(amounts)
-    else:
-        for index, amount in enumerate(amounts):
-            row[index] += amount
-
-
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def rollup_clock(session: Session) -> SourceStateRow:
@@ -111,7 +58,7 @@ def clock_time(row: SourceStateRow, default: datetime) -> datetime:
 def upsert_agents(session: Session, agents: list[Agent]) -> None:
     if not agents:
         return
-    existing = {row.agent_id: row for chunk in _chunks([a.agent_id for a in agents])
+    existing = {row.agent_id: row for chunk in chunks([a.agent_id for a in agents])
                 for row in session.scalars(select(AgentRow).where(AgentRow.agent_id.in_(chunk)))}
     for agent in agents:
         row = existing.get(agent.agent_id)
@@ -124,7 +71,7 @@ def upsert_agents(session: Session, agents: list[Agent]) -> None:
 
 def _load(session: Session, model, source: str, keys: list[str]) -> dict[str, object]:
     rows = {}
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in chunks(sorted(set(keys))):
         for row in session.scalars(select(model).where(model.source == source, model.source_id.in_(chunk))):
             rows[row.source_id] = row
     return rows
@@ -139,7 +86,7 @@ WRITTEN = (*CONTACT_FIELDS, "next_contact_at", "response_due_at")
 
 def _stored_contacts(session: Session, source: str, keys: list[str]) -> dict[str, object]:
     rows = {}
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in chunks(sorted(set(keys))):
         for row in session.execute(select(*STORED_CONTACT).where(CONTACTS.c.source == source,
                                                                   CONTACTS.c.source_id.in_(chunk))):
             rows[row.source_id] = row
@@ -206,7 +153,7 @@ def _write_contacts(session: Session, source: str, fresh: dict[str, SimpleNamesp
         if changed:
             updates[changed].append({"row_id": old.id, "updated_at": now,
                                      **{name: getattr(new, name) for name in changed}})
-    for chunk in _chunks(inserts):
+    for chunk in chunks(inserts):
         session.execute(CONTACTS.insert(), chunk)
     for changed, rows in updates.items():
         statement = update(CONTACTS).where(CONTACTS.c.id == bindparam("row_id")).values(
@@ -242,7 +189,7 @@ def _link_journeys(session: Session, source: str, moved: list[SimpleNamespace], 
     journeys: dict[str, dict[tuple, tuple]] = defaultdict(dict)
     light = (CONTACTS.c.id, CONTACTS.c.source, CONTACTS.c.source_id, CONTACTS.c.customer_id,
              CONTACTS.c.arrived_at, CONTACTS.c.next_contact_at)
-    for chunk in _chunks(customers):
+    for chunk in chunks(customers):
         for row in session.execute(select(*light).where(CONTACTS.c.customer_id.in_(chunk),
                                                         CONTACTS.c.arrived_at >= earliest,
                                                         CONTACTS.c.arrived_at <= latest)):
@@ -271,7 +218,7 @@ def _link_journeys(session: Session, source: str, moved: list[SimpleNamespace], 
     if not others:
         return []
     changed = []
-    for chunk in _chunks(sorted(others)):
+    for chunk in chunks(sorted(others)):
         for row in session.execute(select(*STORED_CONTACT).where(CONTACTS.c.id.in_(chunk))):
             changed.append((row, others[row.id]))
     session.execute(update(CONTACTS).where(CONTACTS.c.id == bindparam("row_id")),
@@ -287,7 +234,7 @@ def _relink_orphan_surveys(session: Session, source: str, inserted: list[SimpleN
     by_id = {row.source_id: row for row in inserted}
     table = SurveyRow.__table__
     found = []
-    for chunk in _chunks(list(by_id)):
+    for chunk in chunks(list(by_id)):
         found += session.execute(select(table.c.id, table.c.contact_source_id, table.c.kind, table.c.score,
                                         table.c.responded_at).where(
             table.c.source == source, table.c.contact_source_id.in_(chunk), table.c.queue.is_(None))).all()
@@ -365,61 +312,3 @@ def expire_responses(session: Session, policy_for: PolicyFor, through: datetime,
     return len(rows)
 
 
-def apply_delta(session: Session, delta: RollupDelta) -> None:
-    """Add the accumulated deltas to the roll-up tables (insert, or add to the existing row)."""
-    session.flush()
-    add_rows(session, IntervalStatRow, ("interval_start", "queue", "channel"), delta.queues, COUNT_FIELDS)
-    add_rows(session, AgentIntervalStatRow, ("interval_start", "agent_id", "queue", "channel"), delta.agents,
-             COUNT_FIELDS)
-    add_rows(session, AgentStateStatRow, ("interval_start", "agent_id", "state", "reason"), delta.states,
-             ("seconds",))
-    _merge_customer_weeks(session, delta.customer_weeks)
-
-
-def add_rows(session: Session, model, keys: tuple[str, ...], changes: dict, sums: tuple[str, ...]) -> None:
-    """Add each change (amounts in the order of ``sums``) to the row of its key; insert if absent."""
-    rows = [dict(zip(keys, key), **dict(zip(sums, amounts))) for key, amounts in changes.items()
-            if any(abs(amount) > 1e-9 for amount in amounts)]
-    if not rows:
-        return
-    statement = _adding_upsert(model.__table__, tuple(keys), tuple(sums))
-    for chunk in _chunks(rows):
-        session.execute(statement, chunk)
-
-
-@cache
-def _adding_upsert(table, keys: tuple[str, ...], sums: tuple[str, ...], replaced: tuple[str, ...] = ()):
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET sum = sum + new (and ``replaced`` = new), as text.
-
-    The same SQL on SQLite and PostgreSQL. Written as text, with each parameter typed by its
-    column, because SQLAlchemy compiles its ON CONFLICT construct anew on every execution
-    (it has no cache key), which cost more than the statement at six upserts a tick.
-    """
-    columns = (*keys, *sums, *replaced)
-    assignments = [f"{name} = {table.name}.{name} + excluded.{name}" for name in sums]
-    assignments += [f"{name} = excluded.{name}" for name in replaced]
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
-           f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(assignments)}")
-    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
-
-
-def _merge_customer_weeks(session: Session, weeks: dict) -> None:
-    """Add each (week, customer)'s new contacts and channels; one upsert for the batch."""
-    if not weeks:
-        return
-    table = CustomerWeekRow.__table__
-    known: dict[tuple, set] = {}
-    by_week = defaultdict(list)
-    for week_start, customer in weeks:
-        by_week[week_start].append(customer)
-    for week_start, customers in by_week.items():  # one week at a time: a primary-key search
-        for chunk in _chunks(sorted(customers)):
-            for row in session.execute(select(table.c.customer_id, table.c.channels).where(
-                    table.c.week_start == week_start, table.c.customer_id.in_(chunk))):
-                known[(week_start, row.customer_id)] = set(filter(None, row.channels.split(",")))
-    rows = [{"week_start": key[0], "customer_id": key[1], "contacts": contacts,
-             "channels": ",".join(sorted(known.get(key, set()) | channels))}
-            for key, (contacts, channels) in weeks.items()]
-    statement = _adding_upsert(table, ("week_start", "customer_id"), ("contacts",), ("channels",))
-    for chunk in _chunks(rows):
-        session.execute(statement, chunk)

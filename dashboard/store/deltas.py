@@ -1,0 +1,131 @@
+"""Roll-up deltas: what a batch changes in the roll-up tables, accumulated, then added in one go.
+
+``dashboard.store.write`` turns every changed record into entries and adds them here;
+``apply_delta`` adds the sums to the 15-minute tables (``dashboard.store.days`` to the day
+tables) with one upsert per table, and merges the customer weeks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Iterable
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
+
+from dashboard.metrics.counts import COUNT_FIELDS, Entry
+from dashboard.store.models import AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, IntervalStatRow
+
+CHUNK = 500
+
+
+def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    """``items`` in slices of ``size``: the bound parameters of one IN list or executemany."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+FIELD_INDEX = {name: index for index, name in enumerate(COUNT_FIELDS)}
+
+
+@dataclass
+class RollupDelta:
+    """Changes to the roll-up tables accumulated over one batch, applied in one go.
+
+    Each change is a list of amounts in the order of its table's summed columns
+    (``COUNT_FIELDS``, or the one ``seconds`` of the state table): plain lists, because
+    the collector adds a handful of entries for every changed record.
+    """
+
+    queues: dict = field(default_factory=dict)  # (interval, queue, channel) -> amounts
+    agents: dict = field(default_factory=dict)  # (interval, agent, queue, channel) -> amounts
+    states: dict = field(default_factory=dict)  # (interval, agent, state, reason) -> [seconds]
+    customer_weeks: dict = field(default_factory=dict)  # (week_start, customer) -> (contacts, channels)
+    tz: object = None  # the site's zone: weeks of customer_weeks are cut in it
+
+    def add(self, entries: Iterable[Entry], queue: str, channel: str, agent_id: str | None, sign: int) -> None:
+        """Add (``sign`` +1) or take away (-1) a record's entries in its queue's and agent's rows."""
+        queues, agents, width = self.queues, self.agents, len(COUNT_FIELDS)
+        for at, name, amount in entries:
+            index, amount = FIELD_INDEX[name], sign * amount
+            row = queues.get((at, queue, channel))
+            if row is None:
+                row = queues[(at, queue, channel)] = [0] * width
+            row[index] += amount
+            if agent_id:
+                row = agents.get((at, agent_id, queue, channel))
+                if row is None:
+                    row = agents[(at, agent_id, queue, channel)] = [0] * width
+                row[index] += amount
+
+
+def add_amounts(target: dict, key: tuple, amounts: list) -> None:
+    """Add ``amounts`` element by element to ``target[key]`` (a copy is stored for a new key)."""
+    row = target.get(key)
+    if row is None:
+        target[key] = list(amounts)
+    else:
+        for index, amount in enumerate(amounts):
+            row[index] += amount
+
+
+def apply_delta(session: Session, delta: RollupDelta) -> None:
+    """Add the accumulated deltas to the roll-up tables (insert, or add to the existing row)."""
+    session.flush()
+    add_rows(session, IntervalStatRow, ("interval_start", "queue", "channel"), delta.queues, COUNT_FIELDS)
+    add_rows(session, AgentIntervalStatRow, ("interval_start", "agent_id", "queue", "channel"), delta.agents,
+             COUNT_FIELDS)
+    add_rows(session, AgentStateStatRow, ("interval_start", "agent_id", "state", "reason"), delta.states,
+             ("seconds",))
+    _merge_customer_weeks(session, delta.customer_weeks)
+
+
+def add_rows(session: Session, model, keys: tuple[str, ...], changes: dict, sums: tuple[str, ...]) -> None:
+    """Add each change (amounts in the order of ``sums``) to the row of its key; insert if absent."""
+    rows = [dict(zip(keys, key), **dict(zip(sums, amounts))) for key, amounts in changes.items()
+            if any(abs(amount) > 1e-9 for amount in amounts)]
+    if not rows:
+        return
+    statement = _adding_upsert(model.__table__, tuple(keys), tuple(sums))
+    for chunk in chunks(rows):
+        session.execute(statement, chunk)
+
+
+@cache
+def _adding_upsert(table, keys: tuple[str, ...], sums: tuple[str, ...], replaced: tuple[str, ...] = ()):
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET sum = sum + new (and ``replaced`` = new), as text.
+
+    The same SQL on SQLite and PostgreSQL. Written as text, with each parameter typed by its
+    column, because SQLAlchemy compiles its ON CONFLICT construct anew on every execution
+    (it has no cache key), which cost more than the statement at six upserts a tick.
+    """
+    columns = (*keys, *sums, *replaced)
+    assignments = [f"{name} = {table.name}.{name} + excluded.{name}" for name in sums]
+    assignments += [f"{name} = excluded.{name}" for name in replaced]
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+           f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(assignments)}")
+    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
+
+
+def _merge_customer_weeks(session: Session, weeks: dict) -> None:
+    """Add each (week, customer)'s new contacts and channels; one upsert for the batch."""
+    if not weeks:
+        return
+    table = CustomerWeekRow.__table__
+    known: dict[tuple, set] = {}
+    by_week = defaultdict(list)
+    for week_start, customer in weeks:
+        by_week[week_start].append(customer)
+    for week_start, customers in by_week.items():  # one week at a time: a primary-key search
+        for chunk in chunks(sorted(customers)):
+            for row in session.execute(select(table.c.customer_id, table.c.channels).where(
+                    table.c.week_start == week_start, table.c.customer_id.in_(chunk))):
+                known[(week_start, row.customer_id)] = set(filter(None, row.channels.split(",")))
+    rows = [{"week_start": key[0], "customer_id": key[1], "contacts": contacts,
+             "channels": ",".join(sorted(known.get(key, set()) | channels))}
+            for key, (contacts, channels) in weeks.items()]
+    statement = _adding_upsert(table, ("week_start", "customer_id"), ("contacts",), ("channels",))
+    for chunk in chunks(rows):
+        session.execute(statement, chunk)
