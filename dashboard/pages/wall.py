@@ -71,8 +71,7 @@ def layout(lang: str | None = None, queues: str | None = None, **query) -> html.
     chosen = [q.strip() for q in queues.split(",") if q.strip()] if queues else list(settings.queue_order)
     config = {"language": language, "queues": chosen, "acked": 0}
     inputs = recent_wall(config)
-    with RENDERING:
-        header, banner, tiles, style, wins = rendered_wall(inputs)
+    header, banner, tiles, style, wins = render_once(inputs)
     return wall_frame("wall", ids.WALL_INTERVAL, ids.WALL_CONFIG, config, [
         dcc.Store(id=ids.WALL_RENDERED, data=inputs.key),
         html.Header(header, id=ids.WALL_HEADER, className="whead"),
@@ -175,6 +174,12 @@ def rendered_wall(inputs: WallInputs) -> tuple:
     return tuple(json.loads(to_json(part)) for part in build_wall(inputs))
 
 
+def render_once(inputs: WallInputs) -> tuple:
+    """``rendered_wall`` under the worker's render lock: threads asking for a new key render it once, not once each."""
+    with RENDERING:
+        return rendered_wall(inputs)
+
+
 def recent_wall(config: dict) -> WallInputs:
     """``read_wall`` now, or this worker's read of the same options if younger than a fifth of a poll
     interval (at most 1 s): the displays asking meanwhile share it."""
@@ -190,9 +195,7 @@ def refresh_wall(config: dict, shown: str | None, now: datetime | None = None) -
     inputs = recent_wall(config) if now is None else read_wall(config, now)
     if inputs.key == shown:  # this display already shows it: nothing rendered or sent
         raise dash.exceptions.PreventUpdate
-    with RENDERING:  # threads of one worker asking for a new key render it once, not once each
-        rendered = rendered_wall(inputs)
-    return (*rendered, inputs.key)
+    return (*render_once(inputs), inputs.key)
 
 
 def wall_view(config: dict, now: datetime | None = None) -> tuple:

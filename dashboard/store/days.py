@@ -32,7 +32,6 @@ from dashboard.store.models import (AgentDayStatRow, AgentIntervalStatRow, Agent
                                     IntervalStatRow, QueueDayStatRow, SourceStateRow, UTCDateTime)
 
 DAY_CUT = "_days"
-CHUNK = 500
 _CACHE = "ccpulse.day_cut"
 
 

@@ -42,6 +42,12 @@ def make_engine(database_url: str, manual_checkpoints: bool = False, **options) 
     return create_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=10, **options)
 
 
+def chunks(items: list, size: int = 500) -> Iterator[list]:
+    """``items`` in slices of ``size``: the bound parameters of one IN list or executemany."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def checkpoint(engine: Engine) -> int | None:
     """Copy SQLite's write-ahead log into the database file without waiting for readers
     (PASSIVE); returns the pages copied, None on other databases (nothing to do)."""

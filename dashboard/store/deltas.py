@@ -16,16 +16,8 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from dashboard.metrics.counts import COUNT_FIELDS, Entry
+from dashboard.store.db import chunks
 from dashboard.store.models import AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, IntervalStatRow
-
-CHUNK = 500
-
-
-def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    """``items`` in slices of ``size``: the bound parameters of one IN list or executemany."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
 
 FIELD_INDEX = {name: index for index, name in enumerate(COUNT_FIELDS)}
 

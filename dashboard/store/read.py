@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from dashboard.metrics.counts import COUNT_FIELDS, Counts
 from dashboard.metrics.windows import Window, days_in, site_day, site_week, week_start, weeks_in
 from dashboard.store.days import Split, split_window
+from dashboard.store.db import chunks
 from dashboard.store.models import (AgentDayStatRow, AgentIntervalStatRow, AgentRow, AgentStateDayStatRow,
                                     AgentStateRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
                                     IntervalStatRow, QueueDayStatRow, SurveyRow)
@@ -263,7 +264,7 @@ def surveys_of(session: Session, contacts: Sequence[ContactRow]) -> dict[int, li
     out: defaultdict[int, list[SurveyRow]] = defaultdict(list)
     for source in {c.source for c in contacts}:
         wanted = [sid for (src, sid) in keys if src == source]
-        for chunk in (wanted[i:i + 500] for i in range(0, len(wanted), 500)):
+        for chunk in chunks(wanted):
             for row in session.scalars(select(SurveyRow).where(
                     SurveyRow.source == source, SurveyRow.contact_source_id.in_(chunk))
                     .order_by(SurveyRow.responded_at)):

@@ -25,7 +25,8 @@ from dashboard.metrics.counts import (ContactPolicy, contact_entries, response_d
                                       survey_entries)
 from dashboard.metrics.windows import site_week
 from dashboard.records import Agent, AgentStateInterval, Contact, SurveyResponse
-from dashboard.store.deltas import RollupDelta, add_amounts, chunks
+from dashboard.store.db import chunks
+from dashboard.store.deltas import RollupDelta, add_amounts
 from dashboard.store.models import AgentRow, AgentStateRow, ContactRow, SourceStateRow, SurveyRow
 
 ROLLUP_CLOCK = "_rollups"
