@@ -18,6 +18,7 @@ from functools import lru_cache
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from collectors.live import LiveState
 from collectors.sources.base import Source
 from dashboard.metrics.counts import ContactPolicy
 from dashboard.records import Batch
@@ -26,8 +27,8 @@ from dashboard.store.days import refresh_days
 from dashboard.store.db import session_scope
 from dashboard.store.models import CollectorRow, RejectionRow, SourceStateRow
 from dashboard.store.deltas import RollupDelta, apply_delta
-from dashboard.store.write import (clock_time, expire_responses, rollup_clock, upsert_agents, upsert_contacts,
-                                   upsert_states, upsert_surveys)
+from dashboard.store.write import (clock_time, expire_responses, rollup_clock, stamp_clock, upsert_agents,
+                                   upsert_contacts, upsert_states, upsert_surveys)
 
 log = logging.getLogger(__name__)
 MAX_REJECTIONS_KEPT = 1000
@@ -38,6 +39,8 @@ class StoreResult:
     accepted: int
     rejected: int
     skipped: int
+    delta: RollupDelta | None = None  # what the batch changed, for the collector's memory of today
+    number: int = 0  # the roll-up clock number of the batch's transaction
 
 
 @dataclass(frozen=True)
@@ -88,12 +91,12 @@ def apply_batch(session: Session, settings: Settings, source_name: str, source_k
     through = clock_time(clock, default=now)
     delta = RollupDelta(tz=settings.tz)
     with session.no_autoflush:  # flushed explicitly where a query must see the batch's rows
-        upsert_agents(session, batch.agents)
+        upsert_agents(session, batch.agents, delta)
         upsert_contacts(session, source_name, batch.contacts, policy_for, through, now, delta)
         upsert_states(session, source_name, batch.states, delta)
         session.flush()
         upsert_surveys(session, source_name, batch.surveys, delta)
-        advance_clock(session, clock, policy_for, through, now, delta)
+        number = advance_clock(session, clock, policy_for, through, now, delta)
         apply_delta(session, delta)
         refresh_days(session, settings, delta)
 
@@ -106,17 +109,17 @@ def apply_batch(session: Session, settings: Settings, source_name: str, source_k
     state.rejected += len(batch.rejections)
     state.skipped += batch.skipped
     _record_rejections(session, state, batch, now)
-    return StoreResult(accepted=len(batch), rejected=len(batch.rejections), skipped=batch.skipped)
+    return StoreResult(accepted=len(batch), rejected=len(batch.rejections), skipped=batch.skipped, delta=delta,
+                       number=number)
 
 
 def advance_clock(session: Session, clock: SourceStateRow, policy_for, through: datetime, now: datetime,
-                  delta: RollupDelta) -> None:
-    """Count response targets that passed up to ``now`` and move the roll-up clock there."""
+                  delta: RollupDelta) -> int:
+    """Count response targets that passed up to ``now``, move the roll-up clock there and number
+    the transaction (``stamp_clock``); returns the number."""
     if now > through:
         expire_responses(session, policy_for, through, now, delta)
-        clock.cursor = json.dumps({"through": now.isoformat()})
-    elif not clock.cursor or clock.cursor == "{}":
-        clock.cursor = json.dumps({"through": through.isoformat()})
+    return stamp_clock(clock, max(now, through))
 
 
 def _record_rejections(session: Session, state: SourceStateRow, batch: Batch, now: datetime) -> None:
@@ -137,10 +140,16 @@ def _record_rejections(session: Session, state: SourceStateRow, batch: Batch, no
 
 
 def store_batch(engine: Engine, settings: Settings, source_name: str, source_kind: str, batch: Batch,
-                cursor: dict, now: datetime) -> StoreResult:
-    """Store one batch in its own transaction: all of it with its cursor, or nothing."""
+                cursor: dict, now: datetime, live: LiveState | None = None) -> StoreResult:
+    """Store one batch in its own transaction: all of it with its cursor, or nothing.
+
+    ``live``: the collector's memory of today, told what the batch changed once it is committed.
+    """
     with session_scope(engine) as session:
-        return apply_batch(session, settings, source_name, source_kind, batch, cursor, now)
+        result = apply_batch(session, settings, source_name, source_kind, batch, cursor, now)
+    if live is not None:
+        live.follow(result.delta, result.number)
+    return result
 
 
 def record_failure(engine: Engine, source_name: str, source_kind: str, error: str, now: datetime) -> None:
@@ -151,12 +160,13 @@ def record_failure(engine: Engine, source_name: str, source_kind: str, error: st
         state.consecutive_failures = (state.consecutive_failures or 0) + 1
 
 
-def poll_once(engine: Engine, settings: Settings, source: Source, now: datetime) -> PollOutcome:
+def poll_once(engine: Engine, settings: Settings, source: Source, now: datetime,
+              live: LiveState | None = None) -> PollOutcome:
     """Poll one source and store what it returned; a failure is recorded, never raised."""
     try:
         cursor = load_cursor(engine, source.name)
         batch, next_cursor = source.poll(cursor, now)
-        result = store_batch(engine, settings, source.name, source.kind, batch, next_cursor, now)
+        result = store_batch(engine, settings, source.name, source.kind, batch, next_cursor, now, live)
     except Exception as error:  # noqa: BLE001 - any fault of a source is recorded and retried
         message = f"{type(error).__name__}: {error}"
         log.exception("poll of source %s failed: %s", source.name, message)
@@ -168,23 +178,40 @@ def poll_once(engine: Engine, settings: Settings, source: Source, now: datetime)
     return PollOutcome(source=source.name, ok=True, accepted=result.accepted, rejected=result.rejected)
 
 
-def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str = "collector") -> dict:
-    """Move the roll-up clock to ``now``, rewrite the live snapshot and beat the collector's heart."""
-    from collectors.snapshot import write_snapshots
+def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str = "collector",
+                 live: LiveState | None = None) -> dict:
+    """Move the roll-up clock to ``now``, rewrite the live snapshot and beat the collector's heart.
+
+    ``live``: the collector's memory of today (``collectors.live``), brought up to date here
+    and read instead of the store; without it (a command, a test) it is read from the store.
+    """
+    from collectors.snapshot import window_starts, write_snapshots
     from dashboard.alerts.evaluate import evaluate_alerts
 
     started = time.perf_counter()
-    with session_scope(engine) as session:
-        clock = rollup_clock(session)
-        delta = RollupDelta(tz=settings.tz)
-        advance_clock(session, clock, policy_resolver(settings), clock_time(clock, default=now), now, delta)
-        apply_delta(session, delta)
-        refresh_days(session, settings, delta)
-        snapshots = write_snapshots(session, settings, now)
-        evaluate_alerts(session, settings, snapshots, now)
-        heartbeat = session.get(CollectorRow, "collector") or CollectorRow(name="collector", owner=owner,
-                                                                            started_at=now)
-        heartbeat.owner, heartbeat.last_tick_at = owner, now
-        heartbeat.last_tick_ms = (time.perf_counter() - started) * 1000
-        session.add(heartbeat)
+    live = live if live is not None else LiveState()
+    try:
+        with live.lock, session_scope(engine) as session:
+            clock = rollup_clock(session)
+            delta = RollupDelta(tz=settings.tz)
+            number = advance_clock(session, clock, policy_resolver(settings), clock_time(clock, default=now), now,
+                                   delta)
+            apply_delta(session, delta)
+            refresh_days(session, settings, delta)
+            floor = min(window_starts(now, settings).values())
+            if live.batches == number - 1 and floor >= live.floor:
+                live.apply(delta, number)
+                live.move_floor(floor)
+            else:
+                live.load(session, floor, number)
+            snapshots = write_snapshots(session, settings, now, live)
+            evaluate_alerts(session, settings, snapshots, now)
+            heartbeat = session.get(CollectorRow, "collector") or CollectorRow(name="collector", owner=owner,
+                                                                                started_at=now)
+            heartbeat.owner, heartbeat.last_tick_at = owner, now
+            heartbeat.last_tick_ms = (time.perf_counter() - started) * 1000
+            session.add(heartbeat)
+    except BaseException:
+        live.forget()  # what it took in may not have been committed
+        raise
     return snapshots

@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
+from collectors.live import LiveState
 from collectors.lock import COLLECTOR, GrantedLocks, StoreLocks, heartbeat_owner, source_key
 from collectors.pipeline import poll_once, refresh_live
 from collectors.sources.base import Source
@@ -64,6 +65,7 @@ class Collector:
         self.locks = locks or GrantedLocks()
         self.active: bool | None = None
         self.refreshed_at: float | None = None  # time.monotonic() of the last refresh
+        self.live = LiveState()  # today's live inputs, loaded by the first refresh this collector runs
 
     def holds(self, key: str) -> bool:
         """Whether this collector may act on ``key`` now (taking its lock if free); logs standby and takeover."""
@@ -71,6 +73,7 @@ class Collector:
         if key == COLLECTOR and held != self.active:
             if held:
                 log.info("active: this collector (%s) runs the live job", self.owner)
+                self.live.forget()  # another collector ran the live job meanwhile: reload
             else:
                 log.info("standby: waiting for the active collector (owner %s)", heartbeat_owner(self.engine))
             self.active = held
@@ -79,7 +82,7 @@ class Collector:
     def poll(self, source: Source) -> None:
         if not self.holds(source_key(source.name)):
             return
-        outcome = poll_once(self.engine, self.settings, source, self.clock())
+        outcome = poll_once(self.engine, self.settings, source, self.clock(), self.live)
         if outcome.ok and (outcome.accepted or outcome.rejected):
             self.refresh()
 
@@ -94,7 +97,7 @@ class Collector:
             return
         self.refreshed_at = time.monotonic()
         try:
-            snapshots = refresh_live(self.engine, self.settings, self.clock(), owner=self.owner)
+            snapshots = refresh_live(self.engine, self.settings, self.clock(), owner=self.owner, live=self.live)
             for hook in self.after_refresh:
                 hook(snapshots)
         except Exception:  # noqa: BLE001 - logged; the next tick tries again
@@ -117,7 +120,7 @@ class Collector:
         """
         for source in self.sources:
             if self.holds(source_key(source.name)):
-                poll_once(self.engine, self.settings, source, self.clock())
+                poll_once(self.engine, self.settings, source, self.clock(), self.live)
         self.refresh()
 
 

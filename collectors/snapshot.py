@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from dashboard.metrics.counts import COUNT_FIELDS, Counts, is_async, total
+from collectors.live import LiveState
+from dashboard.metrics.counts import Counts, is_async
 from dashboard.metrics.windows import live_windows
-from dashboard.records import ASYNC_CHANNELS
 from dashboard.settings import Settings
-from dashboard.store.models import (AgentRow, AgentStateRow, ContactRow, IntervalStatRow, SnapshotRow,
-                                    SourceStateRow)
+from dashboard.store.models import SnapshotRow, SourceStateRow
 
 ROLLING_MINUTES = (15, 30, 60)
 AGENT_STATES_SHOWN = ("available", "on_contact", "after_contact_work", "aux")
@@ -34,85 +33,6 @@ def window_starts(now: datetime, settings: Settings) -> dict[str, datetime]:
     for minutes in ROLLING_MINUTES:
         starts[f"last_{minutes}"] = windows[f"{minutes}m"].start
     return starts
-
-
-def _window_counts(session: Session, starts: dict[str, datetime]) -> dict[tuple[str, str], dict[str, Counts]]:
-    """Each window's counts per (queue, channel), summed by the database in one grouped query.
-
-    Every live window runs from its start to now, so the intervals are grouped by the
-    latest window start they reach (a bucket), and a window is the sum of the buckets
-    from its start on.
-    """
-    boundaries = sorted(set(starts.values()), reverse=True)
-    bucket = case(*((IntervalStatRow.interval_start >= at, number) for number, at in enumerate(boundaries)))
-    sums = [func.sum(getattr(IntervalStatRow, f)) for f in COUNT_FIELDS]
-    buckets: dict[tuple[str, str], dict[int, Counts]] = defaultdict(dict)
-    for queue, channel, number, *values in session.execute(
-            select(IntervalStatRow.queue, IntervalStatRow.channel, bucket.label("bucket"), *sums)
-            .where(IntervalStatRow.interval_start >= boundaries[-1])
-            .group_by(IntervalStatRow.queue, IntervalStatRow.channel, "bucket")):
-        buckets[(queue, channel)][number] = Counts(*(v or 0 for v in values))
-    result: dict[tuple[str, str], dict[str, Counts]] = {}
-    for scope, parts in buckets.items():
-        result[scope] = {name: total(counts for number, counts in parts.items() if boundaries[number] >= start)
-                         for name, start in starts.items()}
-    return result
-
-
-def _live(session: Session, settings: Settings, now: datetime) -> dict[tuple[str, str], dict]:
-    """Waiting (or backlog) now, the oldest arrival, and the backlog's progress towards its target.
-
-    Counted in SQL over the waiting contacts (the partial index), not row by row in Python:
-    a large centre's email backlog holds tens of thousands of contacts.
-    """
-    waiting = (ContactRow.answered_at.is_(None), ContactRow.abandoned_at.is_(None), ContactRow.ended_at.is_(None))
-    live: dict[tuple[str, str], dict] = {}
-    for queue, channel, count, oldest in session.execute(
-            select(ContactRow.queue, ContactRow.channel, func.count(), func.min(ContactRow.arrived_at))
-            .where(*waiting).group_by(ContactRow.queue, ContactRow.channel)):
-        live[(queue, channel)] = {"waiting": int(count), "oldest_arrived_at": oldest,
-                                  "past_50": 0, "past_75": 0, "past_100": 0}
-    by_target: dict[float, list[str]] = defaultdict(list)  # queues usually share one response target
-    for queue, channel in live:
-        if is_async(channel):
-            by_target[float(settings.queue(queue, channel).response_target_seconds)].append(queue)
-    for target, queues in by_target.items():
-        # "past share" means an age of at least share % of the target: arrived at or before now - that age
-        past = [func.sum(case((ContactRow.arrived_at <= now - timedelta(seconds=target * share / 100), 1), else_=0))
-                for share in (50, 75, 100)]
-        for queue, channel, *counts in session.execute(
-                select(ContactRow.queue, ContactRow.channel, *past)
-                .where(*waiting, ContactRow.queue.in_(queues), ContactRow.channel.in_(sorted(ASYNC_CHANNELS)))
-                .group_by(ContactRow.queue, ContactRow.channel)):
-            for share, count in zip((50, 75, 100), counts):
-                live[(queue, channel)][f"past_{share}"] = int(count or 0)
-    return live
-
-
-def agent_board(session: Session, now: datetime) -> list[dict]:
-    """Every agent with a current state: state, reason, since when, contacts held now, skills.
-
-    One query of plain rows: thousands of agents are read every tick.
-    """
-    # held now: live conversations only (synchronous: no response target, which every stored
-    # asynchronous contact has); an answered email awaiting closure is not "held". The partial
-    # index ix_contacts_held holds exactly these rows.
-    held = (select(ContactRow.agent_id, func.count().label("held"))
-            .where(ContactRow.answered_at.is_not(None), ContactRow.ended_at.is_(None),
-                   ContactRow.response_due_at.is_(None))
-            .group_by(ContactRow.agent_id).subquery())
-    rows = session.execute(
-        select(AgentStateRow.agent_id, AgentStateRow.state, AgentStateRow.reason, AgentStateRow.started_at,
-               AgentRow.name, AgentRow.team, AgentRow.skills, held.c.held)
-        .where(AgentStateRow.ended_at.is_(None))
-        .outerjoin(AgentRow, AgentRow.agent_id == AgentStateRow.agent_id)
-        .outerjoin(held, held.c.agent_id == AgentStateRow.agent_id))
-    board = [{"agent_id": agent_id, "name": name or agent_id, "team": team, "state": state, "reason": reason,
-              "since": started_at.isoformat(), "held": int(count or 0),
-              "skills": [skill for skill in (skills or "").split(",") if skill]}
-             for agent_id, state, reason, started_at, name, team, skills, count in rows]
-    board.sort(key=lambda a: (a["team"] or "", a["name"]))
-    return board
 
 
 def _agents_by_queue(board: list[dict]) -> dict[str, Counter]:
@@ -144,12 +64,24 @@ def _payload(scope_key, counts: dict[str, Counts], live: dict, agents: Counter, 
     }
 
 
-def build_snapshots(session: Session, settings: Settings, now: datetime) -> dict[tuple[str, str], dict]:
-    """Every snapshot payload keyed by (scope, key): queues, channels, the centre, agents, sources."""
+def _backlog_target(settings: Settings):
+    """(queue, channel) → the response target in seconds for a backlog, None for a synchronous queue."""
+    def target(queue: str, channel: str) -> float | None:
+        return float(settings.queue(queue, channel).response_target_seconds) if is_async(channel) else None
+    return target
+
+
+def build_snapshots(session: Session, settings: Settings, now: datetime,
+                    state: LiveState) -> dict[tuple[str, str], dict]:
+    """Every snapshot payload keyed by (scope, key): queues, channels, the centre, agents, sources.
+
+    ``state`` holds today's roll-ups, the waiting contacts and the agents (``collectors.live``);
+    only the sources' health is read from the store.
+    """
     starts = window_starts(now, settings)
-    counts = _window_counts(session, starts)
-    live = _live(session, settings, now)
-    board = agent_board(session, now)
+    counts = state.window_counts(starts)
+    live = state.queue_live(now, _backlog_target(settings))
+    board = state.agent_board()
     by_queue = _agents_by_queue(board)
     queues = sorted(set(counts) | set(live))
     empty_live = {"waiting": 0, "oldest_arrived_at": None, "past_50": 0, "past_75": 0, "past_100": 0}
@@ -176,9 +108,10 @@ def build_snapshots(session: Session, settings: Settings, now: datetime) -> dict
     return snapshots
 
 
-def write_snapshots(session: Session, settings: Settings, now: datetime) -> dict[tuple[str, str], dict]:
+def write_snapshots(session: Session, settings: Settings, now: datetime,
+                    state: LiveState) -> dict[tuple[str, str], dict]:
     """Replace the stored snapshot with the one for ``now``, in the caller's transaction."""
-    snapshots = build_snapshots(session, settings, now)
+    snapshots = build_snapshots(session, settings, now, state)
     session.execute(delete(SnapshotRow))
     session.execute(insert(SnapshotRow.__table__),  # plain rows: one statement, no unit of work
                     [{"scope": scope, "key": key, "taken_at": now, "payload": json.dumps(payload, default=str)}

@@ -2,13 +2,16 @@
 
 ``dashboard.store.write`` turns every changed record into entries and adds them here;
 ``apply_delta`` adds the sums to the 15-minute tables (``dashboard.store.days`` to the day
-tables) with one upsert per table, and merges the customer weeks.
+tables) with one upsert per table, and merges the customer weeks. The delta also carries
+each changed record's live fact (waiting, held, an open agent state), for the collector's
+memory of today (``collectors.live``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timezone
 from functools import cache
 from typing import Iterable
 
@@ -35,6 +38,10 @@ class RollupDelta:
     agents: dict = field(default_factory=dict)  # (interval, agent, queue, channel) -> amounts
     states: dict = field(default_factory=dict)  # (interval, agent, state, reason) -> [seconds]
     customer_weeks: dict = field(default_factory=dict)  # (week_start, customer) -> (contacts, channels)
+    # live facts, the last word of the batch on each record (None: nothing live)
+    contacts: dict = field(default_factory=dict)  # (source, source id) -> ``live_fact``
+    states_open: dict = field(default_factory=dict)  # (source, source id) -> (agent, state, reason, started)
+    agent_details: dict = field(default_factory=dict)  # agent -> (name, team, skills)
     tz: object = None  # the site's zone: weeks of customer_weeks are cut in it
 
     def add(self, entries: Iterable[Entry], queue: str, channel: str, agent_id: str | None, sign: int) -> None:
@@ -51,6 +58,22 @@ class RollupDelta:
                 if row is None:
                     row = agents[(at, agent_id, queue, channel)] = [0] * width
                 row[index] += amount
+
+
+def live_fact(contact) -> tuple | None:
+    """What the live view holds of a stored contact: waiting in its queue (not answered, abandoned or
+    ended), a live conversation of its agent (answered, not ended, synchronous: no response target),
+    or nothing."""
+    if contact.answered_at is None and contact.abandoned_at is None and contact.ended_at is None:
+        return ("waiting", contact.queue, contact.channel, contact.arrived_at.astimezone(timezone.utc))
+    if contact.answered_at is not None and contact.ended_at is None and contact.response_due_at is None:
+        return ("held", contact.agent_id) if contact.agent_id else None
+    return None
+
+
+def changes(target: dict):
+    """The (key, amounts) of ``target`` that change anything (an entry added and taken away does not)."""
+    return ((key, amounts) for key, amounts in target.items() if any(abs(amount) > 1e-9 for amount in amounts))
 
 
 def add_amounts(target: dict, key: tuple, amounts: list) -> None:
@@ -74,10 +97,9 @@ def apply_delta(session: Session, delta: RollupDelta) -> None:
     _merge_customer_weeks(session, delta.customer_weeks)
 
 
-def add_rows(session: Session, model, keys: tuple[str, ...], changes: dict, sums: tuple[str, ...]) -> None:
+def add_rows(session: Session, model, keys: tuple[str, ...], by_key: dict, sums: tuple[str, ...]) -> None:
     """Add each change (amounts in the order of ``sums``) to the row of its key; insert if absent."""
-    rows = [dict(zip(keys, key), **dict(zip(sums, amounts))) for key, amounts in changes.items()
-            if any(abs(amount) > 1e-9 for amount in amounts)]
+    rows = [dict(zip(keys, key), **dict(zip(sums, amounts))) for key, amounts in changes(by_key)]
     if not rows:
         return
     statement = _adding_upsert(model.__table__, tuple(keys), tuple(sums))

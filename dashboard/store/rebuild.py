@@ -13,7 +13,6 @@ incremental path adds and subtracts the same values in another order).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Iterator
@@ -29,7 +28,7 @@ from dashboard.records import ASYNC_CHANNELS
 from dashboard.settings import Settings
 from dashboard.store.days import rebuild_days
 from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, IntervalStatRow)
-from dashboard.store.write import rollup_clock
+from dashboard.store.write import rollup_clock, stamp_clock
 
 CHUNK_ROWS = 200_000
 QUEUE_KEYS = ["interval_start", "queue", "channel"]
@@ -68,7 +67,7 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
         written = _replace(connection, queues, agents, states, weeks)
         with Session(bind=connection) as session:
             clock = rollup_clock(session)
-            clock.cursor = json.dumps({"through": now.isoformat()})
+            stamp_clock(clock, now)  # a new number: the collector's memory of today reloads
             rebuild_days(session, settings)
             session.flush()
     return {**written, "relinked": relinked}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Callable
 
@@ -26,7 +26,7 @@ from dashboard.metrics.counts import (ContactPolicy, contact_entries, response_d
 from dashboard.metrics.windows import site_week
 from dashboard.records import Agent, AgentStateInterval, Contact, SurveyResponse
 from dashboard.store.db import chunks
-from dashboard.store.deltas import RollupDelta, add_amounts
+from dashboard.store.deltas import RollupDelta, add_amounts, live_fact
 from dashboard.store.models import AgentRow, AgentStateRow, ContactRow, SourceStateRow, SurveyRow
 
 ROLLUP_CLOCK = "_rollups"
@@ -56,7 +56,20 @@ def clock_time(row: SourceStateRow, default: datetime) -> datetime:
     return datetime.fromisoformat(through) if through else default
 
 
-def upsert_agents(session: Session, agents: list[Agent]) -> None:
+def clock_batches(row: SourceStateRow) -> int:
+    """How many transactions have changed the roll-ups: each takes the next number (``stamp_clock``),
+    so a reader that kept count (the collector's memory of today) knows when another writer came."""
+    return int(json.loads(row.cursor or "{}").get("batches", 0))
+
+
+def stamp_clock(row: SourceStateRow, through: datetime) -> int:
+    """Record the roll-ups as complete up to ``through`` and number this transaction; returns its number."""
+    number = clock_batches(row) + 1
+    row.cursor = json.dumps({"through": through.isoformat(), "batches": number})
+    return number
+
+
+def upsert_agents(session: Session, agents: list[Agent], delta: RollupDelta) -> None:
     if not agents:
         return
     existing = {row.agent_id: row for chunk in chunks([a.agent_id for a in agents])
@@ -68,6 +81,7 @@ def upsert_agents(session: Session, agents: list[Agent]) -> None:
             session.add(row)
         row.source, row.name, row.team = agent.source, agent.name, agent.team
         row.skills = ",".join(agent.skills)
+        delta.agent_details[agent.agent_id] = (agent.name, agent.team, tuple(skill for skill in agent.skills if skill))
 
 
 def _load(session: Session, model, source: str, keys: list[str]) -> dict[str, object]:
@@ -123,6 +137,7 @@ def upsert_contacts(session: Session, source: str, contacts: list[Contact], poli
         old = stored.get(source_id)
         policy = policy_for(new.queue, new.channel)
         new.response_due_at = response_due_at(new, policy)
+        delta.contacts[(source, source_id)] = live_fact(new)
         if old is not None:
             if _changed(new, old) == ():
                 continue  # sent again unchanged: it adds what it takes away
@@ -271,6 +286,8 @@ def upsert_states(session: Session, source: str, states: list[AgentStateInterval
                 add_amounts(delta.states, (key[0], row.agent_id, key[1], key[2]), [-seconds])
         for name in STATE_FIELDS:
             setattr(row, name, getattr(state, name))
+        delta.states_open[(source, source_id)] = (None if state.ended_at is not None else (
+            state.agent_id, state.state, state.reason, state.started_at.astimezone(timezone.utc)))
         for key, seconds in state_contributions(row).items():
             add_amounts(delta.states, (key[0], row.agent_id, key[1], key[2]), [seconds])
     return len(latest)
