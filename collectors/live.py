@@ -31,6 +31,7 @@ from sortedcontainers import SortedList
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from collectors.board import AgentBoard
 from dashboard.metrics.counts import COUNT_FIELDS, Counts
 from dashboard.store.deltas import RollupDelta, changes
 from dashboard.store.models import (CURRENT_STATE, HELD, WAITING, AgentRow, AgentStateRow, ContactRow,
@@ -50,8 +51,7 @@ class LiveState:
     contacts: dict = field(default_factory=dict)  # (source, source id) -> live fact (``live_fact``)
     waiting: dict = field(default_factory=dict)  # (queue, channel) -> SortedList of arrivals
     held: Counter = field(default_factory=Counter)  # agent -> live conversations
-    states: dict = field(default_factory=dict)  # (source, source id) -> (agent, state, reason, started)
-    agents: dict = field(default_factory=dict)  # agent -> (name, team, skills)
+    board: AgentBoard = field(default_factory=AgentBoard)  # open agent states and the agents' details
     # held by whoever changes or reads it: polls (``follow``) and the live job may run in parallel
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
@@ -80,10 +80,11 @@ class LiveState:
         for source, source_id, *state in session.execute(
                 select(AgentStateRow.source, AgentStateRow.source_id, AgentStateRow.agent_id, AgentStateRow.state,
                        AgentStateRow.reason, AgentStateRow.started_at).where(CURRENT_STATE)):
-            fresh.states[(source, source_id)] = tuple(state)
+            fresh.board.set_state((source, source_id), tuple(state))
         for agent_id, name, team, skills in session.execute(
                 select(AgentRow.agent_id, AgentRow.name, AgentRow.team, AgentRow.skills)):
-            fresh.agents[agent_id] = (name, team, tuple(skill for skill in (skills or "").split(",") if skill))
+            fresh.board.set_agent(agent_id, (name, team, tuple(skill for skill in (skills or "").split(",") if skill)))
+        fresh.board.refresh(fresh.held)
         fresh.lock = self.lock
         self.__dict__.update(fresh.__dict__)
 
@@ -95,11 +96,10 @@ class LiveState:
         for key, fact in delta.contacts.items():
             self._set_contact(key, fact)
         for key, state in delta.states_open.items():
-            if state is None:
-                self.states.pop(key, None)
-            else:
-                self.states[key] = state
-        self.agents.update(delta.agent_details)
+            self.board.set_state(key, state)
+        for agent_id, details in delta.agent_details.items():
+            self.board.set_agent(agent_id, details)
+        self.board.refresh(self.held)
         self.batches = batches
 
     def follow(self, delta: RollupDelta, number: int) -> None:
@@ -144,6 +144,7 @@ class LiveState:
                 self.waiting[old[1:3]].remove(old[3])
             else:
                 self.held[old[1]] -= 1
+                self.board.touch(old[1])
         if fact is None:
             return
         self.contacts[key] = fact
@@ -151,6 +152,7 @@ class LiveState:
             self.waiting.setdefault(fact[1:3], SortedList()).add(fact[3])
         else:
             self.held[fact[1]] += 1
+            self.board.touch(fact[1])
 
     # what the snapshot reads ------------------------------------------------------------------
 
@@ -190,18 +192,6 @@ class LiveState:
                     entry[f"past_{share}"] = arrivals.bisect_right(now - timedelta(seconds=target * share / 100))
             live[(queue, channel)] = entry
         return live
-
-    def agent_board(self) -> list[dict]:
-        """Every open agent state: the agent, state, reason, since when, conversations held, skills."""
-        board = []
-        for agent_id, state, reason, started_at in self.states.values():
-            name, team, skills = self.agents.get(agent_id, (None, None, ()))
-            board.append({"agent_id": agent_id, "name": name or agent_id, "team": team, "state": state,
-                          "reason": reason, "since": started_at.isoformat(), "held": self.held.get(agent_id, 0),
-                          "skills": list(skills)})
-        board.sort(key=lambda a: (a["team"] or "", a["name"]))
-        return board
-
 
 
 def _add(total: list, amounts: list, sign: int = 1) -> None:

@@ -35,17 +35,6 @@ def window_starts(now: datetime, settings: Settings) -> dict[str, datetime]:
     return starts
 
 
-def _agents_by_queue(board: list[dict]) -> dict[str, Counter]:
-    by_queue: dict[str, Counter] = defaultdict(Counter)
-    for agent in board:
-        if agent["state"] == "offline":
-            continue
-        for queue in agent["skills"]:
-            by_queue[queue][agent["state"]] += 1
-            by_queue[queue]["staffed"] += 1
-    return by_queue
-
-
 def _policy(settings: Settings, queue: str, channel: str) -> dict:
     q = settings.queue(queue, channel)
     return {"service_level_seconds": q.service_level_seconds, "service_level_target": q.service_level_target,
@@ -81,8 +70,7 @@ def build_snapshots(session: Session, settings: Settings, now: datetime,
     starts = window_starts(now, settings)
     counts = state.window_counts(starts)
     live = state.queue_live(now, _backlog_target(settings))
-    board = state.agent_board()
-    by_queue = _agents_by_queue(board)
+    by_queue = state.board.staffed
     queues = sorted(set(counts) | set(live))
     empty_live = {"waiting": 0, "oldest_arrived_at": None, "past_50": 0, "past_75": 0, "past_100": 0}
     snapshots: dict[tuple[str, str], dict] = {}
@@ -103,7 +91,7 @@ def build_snapshots(session: Session, settings: Settings, now: datetime,
             merged_live["oldest_arrived_at"] = min(oldest) if oldest else None
             snapshots[(scope, key)] = _payload(key, merged, merged_live, Counter(), starts, now,
                                                {"queues": [q for q, _ in members]})
-    snapshots[("agents", "all")] = {"taken_at": now.isoformat(), "agents": board}
+    snapshots[("agents", "all")] = {"taken_at": now.isoformat(), "agents": state.board.entries()}
     snapshots[("sources", "all")] = {"taken_at": now.isoformat(), "sources": source_health(session)}
     return snapshots
 
@@ -112,9 +100,12 @@ def write_snapshots(session: Session, settings: Settings, now: datetime,
                     state: LiveState) -> dict[tuple[str, str], dict]:
     """Replace the stored snapshot with the one for ``now``, in the caller's transaction."""
     snapshots = build_snapshots(session, settings, now, state)
+    # the board (thousands of agents) is joined from each entry's kept JSON, not encoded again
+    encoded = {("agents", "all"): f'{{"taken_at": {json.dumps(now.isoformat())}, "agents": {state.board.encoded()}}}'}
     session.execute(delete(SnapshotRow))
     session.execute(insert(SnapshotRow.__table__),  # plain rows: one statement, no unit of work
-                    [{"scope": scope, "key": key, "taken_at": now, "payload": json.dumps(payload, default=str)}
+                    [{"scope": scope, "key": key, "taken_at": now,
+                      "payload": encoded.get((scope, key)) or json.dumps(payload, default=str)}
                      for (scope, key), payload in snapshots.items()])
     return snapshots
 

@@ -15,7 +15,7 @@ import pytest
 
 from collectors.live import LiveState
 from collectors.pipeline import poll_once, refresh_live, store_batch
-from collectors.snapshot import build_snapshots, window_starts
+from collectors.snapshot import build_snapshots, read_snapshots, window_starts
 from collectors.sources.fake import FakeSource
 from collectors.sources.simulator import SimulatorSource
 from dashboard.records import Agent, AgentStateInterval, Batch, Contact
@@ -64,7 +64,9 @@ def test_the_memory_equals_a_fresh_read_after_every_tick_across_midnight(engine,
         most_held = max(most_held, sum(live.held.values()))
         most_waiting = max(most_waiting, sum(len(arrivals) for arrivals in live.waiting.values()))
         at += timedelta(minutes=2)
-    assert most_held > 0 and most_waiting > 0 and live.states  # the memory was put to work
+    assert most_held > 0 and most_waiting > 0 and live.board.states  # the memory was put to work
+    with session_scope(engine) as session:  # the board is stored from each entry's kept JSON text
+        assert rounded(read_snapshots(session, ("agents",))) == rounded({("agents", "all"): kept[("agents", "all")]})
 
 
 def test_a_batch_stored_by_another_writer_makes_the_memory_reload(engine, settings):
