@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timezone
-from functools import cache
 from typing import Iterable
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.metrics.counts import COUNT_FIELDS, Entry
+from dashboard.store.bulk import upsert_statement
 from dashboard.store.db import chunks
 from dashboard.store.models import AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, IntervalStatRow
 
@@ -98,29 +98,14 @@ def apply_delta(session: Session, delta: RollupDelta) -> None:
 
 
 def add_rows(session: Session, model, keys: tuple[str, ...], by_key: dict, sums: tuple[str, ...]) -> None:
-    """Add each change (amounts in the order of ``sums``) to the row of its key; insert if absent."""
-    rows = [dict(zip(keys, key), **dict(zip(sums, amounts))) for key, amounts in changes(by_key)]
-    if not rows:
-        return
-    statement = _adding_upsert(model.__table__, tuple(keys), tuple(sums))
-    for chunk in chunks(rows):
-        session.execute(statement, chunk)
+    """Add each change (amounts in the order of ``sums``) to the row of its key; insert if absent.
 
-
-@cache
-def _adding_upsert(table, keys: tuple[str, ...], sums: tuple[str, ...], replaced: tuple[str, ...] = ()):
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET sum = sum + new (and ``replaced`` = new), as text.
-
-    The same SQL on SQLite and PostgreSQL. Written as text, with each parameter typed by its
-    column, because SQLAlchemy compiles its ON CONFLICT construct anew on every execution
-    (it has no cache key), which cost more than the statement at six upserts a tick.
+    One upsert (``store.bulk``: rows as tuples at the driver; SQLAlchemy's ON CONFLICT
+    construct has no cache key and was compiled anew on every execution).
     """
-    columns = (*keys, *sums, *replaced)
-    assignments = [f"{name} = {table.name}.{name} + excluded.{name}" for name in sums]
-    assignments += [f"{name} = excluded.{name}" for name in replaced]
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
-           f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(assignments)}")
-    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
+    rows = [(*key, *amounts) for key, amounts in changes(by_key)]
+    if rows:
+        upsert_statement(session, model.__table__, keys, sums).run(session, rows)
 
 
 def _merge_customer_weeks(session: Session, weeks: dict) -> None:
@@ -137,9 +122,6 @@ def _merge_customer_weeks(session: Session, weeks: dict) -> None:
             for row in session.execute(select(table.c.customer_id, table.c.channels).where(
                     table.c.week_start == week_start, table.c.customer_id.in_(chunk))):
                 known[(week_start, row.customer_id)] = set(filter(None, row.channels.split(",")))
-    rows = [{"week_start": key[0], "customer_id": key[1], "contacts": contacts,
-             "channels": ",".join(sorted(known.get(key, set()) | channels))}
+    rows = [(*key, contacts, ",".join(sorted(known.get(key, set()) | channels)))
             for key, (contacts, channels) in weeks.items()]
-    statement = _adding_upsert(table, ("week_start", "customer_id"), ("contacts",), ("channels",))
-    for chunk in chunks(rows):
-        session.execute(statement, chunk)
+    upsert_statement(session, table, ("week_start", "customer_id"), ("contacts",), ("channels",)).run(session, rows)

@@ -25,6 +25,7 @@ from dashboard.metrics.counts import (ContactPolicy, contact_entries, response_d
                                       survey_entries)
 from dashboard.metrics.windows import site_week
 from dashboard.records import Agent, AgentStateInterval, Contact, SurveyResponse
+from dashboard.store.bulk import insert_statement, update_statement
 from dashboard.store.db import chunks
 from dashboard.store.deltas import RollupDelta, add_amounts, live_fact
 from dashboard.store.models import AgentRow, AgentStateRow, ContactRow, SourceStateRow, SurveyRow
@@ -163,18 +164,15 @@ def _write_contacts(session: Session, source: str, fresh: dict[str, SimpleNamesp
     for source_id, new in fresh.items():
         old = stored.get(source_id)
         if old is None:
-            inserts.append({**vars(new), "source": source, "updated_at": now})
+            inserts.append((source, source_id, *(getattr(new, name) for name in WRITTEN), now))
             continue
         changed = _changed(new, old)
         if changed:
-            updates[changed].append({"row_id": old.id, "updated_at": now,
-                                     **{name: getattr(new, name) for name in changed}})
-    for chunk in chunks(inserts):
-        session.execute(CONTACTS.insert(), chunk)
+            updates[changed].append((*(getattr(new, name) for name in changed), now, old.id))
+    if inserts:
+        insert_statement(session, CONTACTS, ("source", "source_id", *WRITTEN, "updated_at")).run(session, inserts)
     for changed, rows in updates.items():
-        statement = update(CONTACTS).where(CONTACTS.c.id == bindparam("row_id")).values(
-            {name: bindparam(name) for name in (*changed, "updated_at")})
-        session.execute(statement, rows)
+        update_statement(session, CONTACTS, (*changed, "updated_at")).run(session, rows)
 
 
 def _changed(new: SimpleNamespace, old) -> tuple[str, ...]:
@@ -237,8 +235,8 @@ def _link_journeys(session: Session, source: str, moved: list[SimpleNamespace], 
     for chunk in chunks(sorted(others)):
         for row in session.execute(select(*STORED_CONTACT).where(CONTACTS.c.id.in_(chunk))):
             changed.append((row, others[row.id]))
-    session.execute(update(CONTACTS).where(CONTACTS.c.id == bindparam("row_id")),
-                    [{"row_id": row.id, "next_contact_at": next_at} for row, next_at in changed])
+    update_statement(session, CONTACTS, ("next_contact_at",)).run(
+        session, [(next_at, row.id) for row, next_at in changed])
     return changed
 
 
