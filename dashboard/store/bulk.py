@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Callable, Iterable
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.orm import Session
 
 from dashboard.store.db import chunks
@@ -27,37 +27,47 @@ class DriverStatement:
     sql: str
     converters: tuple[tuple[int, Callable], ...]  # (position, bind processor) of the columns that convert
 
-    def run(self, session: Session, rows: Iterable[tuple]) -> None:
-        """Execute for every row (a tuple of Python values in column order), in slices of 500."""
-        converted = []
-        for row in rows:
-            if self.converters:
-                row = list(row)
-                for position, convert in self.converters:
-                    row[position] = convert(row[position])
-            converted.append(tuple(row))
-        connection = session.connection()
-        for chunk in chunks(converted):
+    def run(self, bind: Session | Connection, rows: Iterable[tuple], converted: bool = False) -> None:
+        """Execute for every row (a tuple of Python values in column order), in slices of 500.
+
+        ``converted``: the rows already hold the driver's values (the rebuild makes them in bulk).
+        """
+        if not converted and self.converters:
+            rows = [_convert(row, self.converters) for row in rows]
+        connection = bind.connection() if isinstance(bind, Session) else bind
+        for chunk in chunks(list(rows)):
             connection.exec_driver_sql(self.sql, chunk)
 
 
-def upsert_statement(session: Session, table: Table, keys: tuple[str, ...], added: tuple[str, ...],
+def _convert(row: tuple, converters) -> tuple:
+    row = list(row)
+    for position, convert in converters:
+        row[position] = convert(row[position])
+    return tuple(row)
+
+
+def _dialect(bind: Session | Connection):
+    return bind.get_bind().dialect if isinstance(bind, Session) else bind.dialect
+
+
+def upsert_statement(bind: Session | Connection, table: Table, keys: tuple[str, ...], added: tuple[str, ...],
                      replaced: tuple[str, ...] = ()) -> DriverStatement:
     """INSERT ... ON CONFLICT (keys) DO UPDATE SET a = a + new for ``added``, r = new for ``replaced``.
 
     The same SQL on SQLite and PostgreSQL; columns in the order keys, added, replaced.
     """
-    return _upsert(session.get_bind().dialect, table, tuple(keys), tuple(added), tuple(replaced))
+    return _upsert(_dialect(bind), table, tuple(keys), tuple(added), tuple(replaced))
 
 
-def insert_statement(session: Session, table: Table, columns: tuple[str, ...]) -> DriverStatement:
+def insert_statement(bind: Session | Connection, table: Table, columns: tuple[str, ...]) -> DriverStatement:
     """INSERT INTO table (columns) VALUES (...), columns in the given order."""
-    return _insert(session.get_bind().dialect, table, tuple(columns))
+    return _insert(_dialect(bind), table, tuple(columns))
 
 
-def update_statement(session: Session, table: Table, columns: tuple[str, ...], key: str = "id") -> DriverStatement:
+def update_statement(bind: Session | Connection, table: Table, columns: tuple[str, ...],
+                     key: str = "id") -> DriverStatement:
     """UPDATE table SET columns... WHERE key = ?; rows hold the columns, then the key."""
-    return _update(session.get_bind().dialect, table, tuple(columns), key)
+    return _update(_dialect(bind), table, tuple(columns), key)
 
 
 @cache

@@ -27,7 +27,8 @@ from dashboard.metrics.counts import (COUNT_FIELDS, DETRACTOR_NPS, PROMOTER_NPS,
 from dashboard.records import ASYNC_CHANNELS
 from dashboard.settings import Settings
 from dashboard.store.days import rebuild_days
-from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, IntervalStatRow)
+from dashboard.store.bulk import insert_statement, update_statement
+from dashboard.store.models import AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow, IntervalStatRow
 from dashboard.store.write import rollup_clock, stamp_clock
 
 CHUNK_ROWS = 200_000
@@ -110,9 +111,7 @@ def _relink(connection: Connection, policy_for, bar) -> int:
         for contact_id, at in zip(frame["id"][differs].tolist(), new[differs].tolist()):
             changed.append((None if at is None or at is pd.NaT else _bind_time(connection, at), contact_id))
         bar.update(len(frame))
-    if changed:
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        connection.exec_driver_sql(f"UPDATE contacts SET next_contact_at = {mark} WHERE id = {mark}", changed)
+    update_statement(connection, ContactRow.__table__, ("next_contact_at",)).run(connection, changed, converted=True)
     return len(changed)
 
 
@@ -296,21 +295,19 @@ def _replace(connection: Connection, queues, agents, states: dict, weeks: list[t
     for model in (IntervalStatRow, AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow):
         connection.execute(delete(model.__table__))
     written = {
-        "interval_stats": _insert_counts(connection, "interval_stats", queues, QUEUE_KEYS),
-        "agent_interval_stats": _insert_counts(connection, "agent_interval_stats", agents, AGENT_KEYS),
+        "interval_stats": _insert_counts(connection, IntervalStatRow, queues, QUEUE_KEYS),
+        "agent_interval_stats": _insert_counts(connection, AgentIntervalStatRow, agents, AGENT_KEYS),
     }
     state_rows = [(_bind_time(connection, k[0].replace(tzinfo=None)), k[1], k[2], k[3], seconds)
                   for k, seconds in states.items() if abs(seconds) > 1e-9]
-    _executemany(connection, "agent_state_stats", ["interval_start", "agent_id", "state", "reason", "seconds"],
-                 state_rows)
-    _executemany(connection, "customer_weeks", ["week_start", "customer_id", "contacts", "channels"],
-                 [(w if connection.dialect.name != "sqlite" else w.isoformat(), c, int(n), ch)
-                  for w, c, n, ch in weeks])
+    _insert(connection, AgentStateStatRow, ("interval_start", "agent_id", "state", "reason", "seconds"), state_rows)
+    _insert(connection, CustomerWeekRow, ("week_start", "customer_id", "contacts", "channels"),
+            [(w if connection.dialect.name != "sqlite" else w.isoformat(), c, int(n), ch) for w, c, n, ch in weeks])
     written.update(agent_state_stats=len(state_rows), customer_weeks=len(weeks))
     return written
 
 
-def _insert_counts(connection: Connection, table: str, frame: pd.DataFrame | None, keys: list[str]) -> int:
+def _insert_counts(connection: Connection, model, frame: pd.DataFrame | None, keys: list[str]) -> int:
     if frame is None or frame.empty:
         return 0
     frame = frame.reindex(columns=keys + list(COUNT_FIELDS), fill_value=0)
@@ -321,14 +318,10 @@ def _insert_counts(connection: Connection, table: str, frame: pd.DataFrame | Non
     columns += [frame[k].tolist() for k in keys[1:]]
     columns += [frame[f].astype(float if f.endswith(("seconds", "_sum")) else np.int64).tolist()
                 for f in COUNT_FIELDS]
-    _executemany(connection, table, keys + list(COUNT_FIELDS), list(zip(*columns)))
+    _insert(connection, model, (*keys, *COUNT_FIELDS), list(zip(*columns)))
     return len(frame)
 
 
-def _executemany(connection: Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
-    if not rows:
-        return
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    for start in range(0, len(rows), CHUNK_ROWS):
-        connection.exec_driver_sql(sql, rows[start:start + CHUNK_ROWS])
+def _insert(connection: Connection, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows already in the driver's form (``store.bulk``, without converting them again)."""
+    insert_statement(connection, model.__table__, columns).run(connection, rows, converted=True)
