@@ -17,6 +17,7 @@
       if (isNaN(since)) { return; }
       var age = (now - since) / 1000;
       el.textContent = duration(age);
+      if (el.closest(".wfig--big")) { el.classList.toggle("is-long", el.textContent.length >= 8); }  // 10:00:00 on
       var card = el.closest(".acard");
       if (card) {
         var warn = parseFloat(card.getAttribute("data-warn")), crit = parseFloat(card.getAttribute("data-crit"));

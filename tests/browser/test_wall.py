@@ -128,3 +128,17 @@ def test_kiosk_rotation_moves_between_pages(dash_duo, engine, live):
     dash_duo.wait_for_element(".aboard", timeout=6)
     assert dash_duo.driver.current_url.endswith("/wall/agents?kiosk=1&rotate=wall,agents&dwell=2")
     dash_duo.wait_for_element(".wgrid", timeout=6)
+
+
+def test_a_backlog_older_than_ten_hours_fits_its_tile(dash_duo, engine, live):
+    settings, source = live
+    source.add(Batch(contacts=[Contact(source="fake", source_id="e1", channel="email", queue="Email Care",
+                                       arrived_at=now() - timedelta(hours=10, minutes=30))]))
+    dash_duo.start_server(create_app(settings, engine))
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/wall")
+    value = ".wtile[data-queue='Email Care'] .wfig--big .wfig__value.tick"
+    wait_for(dash_duo, value, lambda el: el.text.startswith("10:30:"), timeout=10)
+    overflow = dash_duo.driver.execute_script(
+        "var v = document.querySelector(arguments[0]), t = v.closest('.wtile');"
+        "return v.getBoundingClientRect().right - t.getBoundingClientRect().right;", value)
+    assert overflow <= 0, f"the oldest-unanswered time overflows its tile by {overflow:.0f} px"
