@@ -27,17 +27,31 @@ def upgrade_schema(args, settings) -> int:
 
 
 def rebuild_rollups(args, settings) -> int:
-    """Rebuild the roll-ups in one transaction, with a progress bar on stderr."""
+    """Rebuild the roll-ups in one transaction, with a progress bar on stderr.
+
+    Refused while a collector runs on the store: its ticks would add to the roll-ups the
+    rebuild is replacing. The collector's lock is held for the rebuild, so a collector
+    started meanwhile stands by until it is done.
+    """
     import time
     from datetime import datetime, timezone
 
+    from collectors.lock import COLLECTOR, heartbeat_owner, store_locks
     from dashboard.store.db import make_engine
     from dashboard.store.rebuild import rebuild_rollups as rebuild
 
     engine = make_engine(settings.database_url)
-    started = time.perf_counter()
-    written = rebuild(engine, settings, datetime.now(timezone.utc), progress=True)
-    engine.dispose()
+    locks = store_locks(engine)
+    try:
+        if not locks.try_lock(COLLECTOR):
+            log.error("a collector (%s) is running on %s: stop it (ccpulse collect or ccpulse run), then "
+                      "rebuild the roll-ups", heartbeat_owner(engine), redact(settings.database_url))
+            return 1
+        started = time.perf_counter()
+        written = rebuild(engine, settings, datetime.now(timezone.utc), progress=True)
+    finally:
+        locks.close()
+        engine.dispose()
     log.info("rebuilt roll-ups of %s in %.1f s: %s", redact(settings.database_url), time.perf_counter() - started,
              ", ".join(f"{name} {count}" for name, count in written.items()))
     return 0
