@@ -219,7 +219,8 @@ def run_scale(name: str, ticks: int, folder: Path) -> dict:
 
 def table(results: list[dict]) -> str:
     lines = ["| scale | contacts (today) | rebuild s | tick ms median / p95, 1 day | tick ms median / p95, 90 days "
-             "| of which store / snapshot ms | checkpoint ms (every 30 s, off the tick) | memory load ms (at start) "
+             "| of which store / snapshot ms | checkpoint ms (every 30 s, off the tick) "
+             "| memory load ms (at start) "
              "| changes (arrivals) a tick | DuckDB today ms | DuckDB ÷ tick | snapshot read ms | 12-week trend ms |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
