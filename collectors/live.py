@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from collectors.board import AgentBoard
 from dashboard.metrics.counts import COUNT_FIELDS, Counts
-from dashboard.store.deltas import RollupDelta, changes
+from dashboard.store.deltas import RollupDelta, add_amounts, changes
 from dashboard.store.models import (CURRENT_STATE, HELD, WAITING, AgentRow, AgentStateRow, ContactRow,
                                     IntervalStatRow)
 
@@ -127,15 +127,8 @@ class LiveState:
         self.floor = floor
 
     def _add_interval(self, scope: tuple[str, str], at: datetime, amounts: list) -> None:
-        intervals = self.intervals.setdefault(scope, {})
-        if at in intervals:
-            _add(intervals[at], amounts)
-        else:
-            intervals[at] = list(amounts)
-        if scope in self.totals:
-            _add(self.totals[scope], amounts)
-        else:
-            self.totals[scope] = list(amounts)
+        add_amounts(self.intervals.setdefault(scope, {}), at, amounts)
+        add_amounts(self.totals, scope, amounts)
 
     def _set_contact(self, key: tuple, fact: tuple | None) -> None:
         old = self.contacts.pop(key, None)
