@@ -275,19 +275,19 @@ def _merge_weeks(parts: list[pd.DataFrame]) -> list[tuple]:
     """(week, customer, contacts, channels sorted and comma-joined); joins only where a customer used several."""
     if not parts:
         return []
-    frame = (pd.concat(parts).groupby(["week_start", "customer_id", "channel"])["contacts"].sum().reset_index())
-    key = frame[["week_start", "customer_id"]]
-    first = ~key.duplicated().to_numpy()
-    group = np.cumsum(first) - 1
-    contacts = np.bincount(group, weights=frame["contacts"].to_numpy()).astype(np.int64)
-    channels = frame["channel"].to_numpy(dtype=object)[first].copy()
-    several = np.flatnonzero(np.bincount(group) > 1)
-    if len(several):
-        multi = frame[np.isin(group, several)]
-        joined = multi.groupby(["week_start", "customer_id"], sort=True)["channel"].agg(",".join)
-        channels[several] = joined.to_numpy(dtype=object)
-    heads = key[first]
-    return list(zip(heads["week_start"].tolist(), heads["customer_id"].tolist(), contacts.tolist(), channels.tolist()))
+    frame = pd.concat(parts, ignore_index=True)
+    # each channel a bit: after summing per (week, customer, channel) each bit is counted once, so
+    # the per-customer sum of the bits is the set of channels, spelt out once per distinct set
+    names = sorted(frame["channel"].unique())
+    codes = pd.Categorical(frame["channel"], categories=names).codes.astype(np.int64)
+    frame = (frame.assign(channel=codes).groupby(["week_start", "customer_id", "channel"], sort=False)["contacts"]
+             .sum().reset_index())
+    frame["channels"] = np.left_shift(1, frame["channel"].to_numpy())
+    weeks = frame.groupby(["week_start", "customer_id"], sort=False)[["contacts", "channels"]].sum().reset_index()
+    spelt = {mask: ",".join(name for bit, name in enumerate(names) if mask >> bit & 1)
+             for mask in weeks["channels"].unique().tolist()}
+    return list(zip(weeks["week_start"].tolist(), weeks["customer_id"].tolist(), weeks["contacts"].tolist(),
+                    weeks["channels"].map(spelt).tolist()))
 
 
 def _replace(connection: Connection, queues, agents, states: dict, weeks: list[tuple]) -> dict[str, int]:
