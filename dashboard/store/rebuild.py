@@ -39,7 +39,6 @@ CONTACT_COLUMNS = ("queue", "channel", "direction", "agent_id", "customer_id", "
                    "next_contact_at")
 TIME_COLUMNS = ("arrived_at", "answered_at", "abandoned_at", "ended_at", "next_contact_at")
 MICROS = np.timedelta64(1, "us")
-LINKED = "(customer_id IS NOT NULL AND customer_id <> '') OR next_contact_at IS NOT NULL"
 
 
 def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress: bool = True) -> dict[str, int]:
@@ -55,12 +54,10 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
     policy_for = policy_resolver(settings)
     with engine.begin() as connection:
         total = sum(connection.exec_driver_sql(f"SELECT count(*) FROM {query}").scalar_one() for query in (
-            f"contacts WHERE {LINKED}", "contacts", "agent_states WHERE ended_at IS NOT NULL",
-            "survey_responses WHERE queue IS NOT NULL"))
+            "contacts", "agent_states WHERE ended_at IS NOT NULL", "survey_responses WHERE queue IS NOT NULL"))
         bar = tqdm(total=total, unit="row", unit_scale=True, desc="rebuilding roll-ups", disable=not progress)
         try:
-            relinked = _relink(connection, policy_for, bar)
-            queues, agents, weeks = _contact_rollups(connection, settings, policy_for, now, bar)
+            queues, agents, weeks, relinked = _contact_rollups(connection, settings, policy_for, now, bar)
             queues, agents = _add_surveys(connection, queues, agents, bar)
             states = _state_rollups(connection, bar)
         finally:
@@ -97,22 +94,16 @@ def _seconds(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return ((later - earlier) // MICROS).to_numpy(dtype="float64", na_value=np.nan) / 1e6
 
 
-def _relink(connection: Connection, policy_for, bar) -> int:
-    """Set each contact's ``next_contact_at``: the same customer's next arrival within the window."""
-    window = max(policy_for("", "voice").repeat_window_seconds, 1.0)
-    changed: list[tuple] = []
-    query = ("SELECT id, customer_id, arrived_at, next_contact_at, LEAD(arrived_at) OVER "
-             "(PARTITION BY customer_id ORDER BY arrived_at, id) AS following FROM contacts WHERE " + LINKED)
-    for frame in _rows(connection, query):
-        arrived, current, following = (_times(frame[c]) for c in ("arrived_at", "next_contact_at", "following"))
-        linked = frame["customer_id"].fillna("").astype(bool).to_numpy()
-        new = following.where(linked & (_seconds(following, arrived) <= window))
-        differs = ~((new == current) | (new.isna() & current.isna())).to_numpy()
-        for contact_id, at in zip(frame["id"][differs].tolist(), new[differs].tolist()):
-            changed.append((None if at is None or at is pd.NaT else _bind_time(connection, at), contact_id))
-        bar.update(len(frame))
-    update_statement(connection, ContactRow.__table__, ("next_contact_at",)).run(connection, changed, converted=True)
-    return len(changed)
+def _relink(connection: Connection, frame: pd.DataFrame, window: float, changed: list[tuple]) -> None:
+    """Set the chunk's ``next_contact_at`` to the same customer's next arrival within the window
+    (``following``, read with the chunk), and note each contact whose stored link differs."""
+    arrived, current, following = frame["arrived_at"], frame["next_contact_at"], _times(frame.pop("following"))
+    linked = frame["customer_id"].fillna("").astype(bool).to_numpy()
+    new = following.where(linked & (_seconds(following, arrived) <= window))
+    differs = ~((new == current) | (new.isna() & current.isna())).to_numpy()
+    for contact_id, at in zip(frame["id"][differs].tolist(), new[differs].tolist()):
+        changed.append((None if at is None or at is pd.NaT else _bind_time(connection, at), contact_id))
+    frame["next_contact_at"] = new
 
 
 def _bind_time(connection: Connection, at) -> object:
@@ -124,20 +115,27 @@ def _bind_time(connection: Connection, at) -> object:
 
 
 def _contact_rollups(connection: Connection, settings: Settings, policy_for, now: datetime, bar):
-    """Sum every contact's contributions per interval (queue and agent) and count customer weeks."""
+    """Link each contact to its customer's next one, then sum every contact's contributions per interval
+    (queue and agent) and count customer weeks; one read of the contacts, in customer order.
+    Returns the sums, the weeks and how many links changed (written back here)."""
     queue_parts, agent_parts, week_parts = [], [], []
     through = pd.Timestamp(now.astimezone(timezone.utc).replace(tzinfo=None)).as_unit("us")
-    for frame in _rows(connection, f"SELECT {', '.join(CONTACT_COLUMNS)} FROM contacts"):
+    window = max(policy_for("", "voice").repeat_window_seconds, 1.0)
+    changed: list[tuple] = []
+    for frame in _rows(connection, f"SELECT id, {', '.join(CONTACT_COLUMNS)}, LEAD(arrived_at) OVER "
+                                   "(PARTITION BY customer_id ORDER BY arrived_at, id) AS following FROM contacts"):
         for column in TIME_COLUMNS:
             frame[column] = _times(frame[column])
+        _relink(connection, frame, window, changed)
         events = _contact_events(frame, policy_for, through)
         queue_parts.append(_sum(events, QUEUE_KEYS))
         agent_parts.append(_sum(events[events["agent_id"].fillna("").astype(bool)], AGENT_KEYS))
         week_parts.append(_customer_weeks(frame, settings))
         bar.update(len(frame))
+    update_statement(connection, ContactRow.__table__, ("next_contact_at",)).run(connection, changed, converted=True)
     return (_sum(pd.concat(queue_parts), QUEUE_KEYS) if queue_parts else None,
             _sum(pd.concat(agent_parts), AGENT_KEYS) if agent_parts else None,
-            _merge_weeks(week_parts))
+            _merge_weeks(week_parts), len(changed))
 
 
 def _policies(frame: pd.DataFrame, policy_for) -> pd.DataFrame:
@@ -283,7 +281,7 @@ def _merge_weeks(parts: list[pd.DataFrame]) -> list[tuple]:
     frame = (frame.assign(channel=codes).groupby(["week_start", "customer_id", "channel"], sort=False)["contacts"]
              .sum().reset_index())
     frame["channels"] = np.left_shift(1, frame["channel"].to_numpy())
-    weeks = frame.groupby(["week_start", "customer_id"], sort=False)[["contacts", "channels"]].sum().reset_index()
+    weeks = frame.groupby(["week_start", "customer_id"], sort=True)[["contacts", "channels"]].sum().reset_index()
     spelt = {mask: ",".join(name for bit, name in enumerate(names) if mask >> bit & 1)
              for mask in weeks["channels"].unique().tolist()}
     return list(zip(weeks["week_start"].tolist(), weeks["customer_id"].tolist(), weeks["contacts"].tolist(),
@@ -298,8 +296,8 @@ def _replace(connection: Connection, queues, agents, states: dict, weeks: list[t
         "interval_stats": _insert_counts(connection, IntervalStatRow, queues, QUEUE_KEYS),
         "agent_interval_stats": _insert_counts(connection, AgentIntervalStatRow, agents, AGENT_KEYS),
     }
-    state_rows = [(_bind_time(connection, k[0].replace(tzinfo=None)), k[1], k[2], k[3], seconds)
-                  for k, seconds in states.items() if abs(seconds) > 1e-9]
+    state_rows = sorted((_bind_time(connection, k[0].replace(tzinfo=None)), k[1], k[2], k[3], seconds)
+                        for k, seconds in states.items() if abs(seconds) > 1e-9)
     _insert(connection, AgentStateStatRow, ("interval_start", "agent_id", "state", "reason", "seconds"), state_rows)
     _insert(connection, CustomerWeekRow, ("week_start", "customer_id", "contacts", "channels"),
             [(w if connection.dialect.name != "sqlite" else w.isoformat(), c, int(n), ch) for w, c, n, ch in weeks])
@@ -312,6 +310,7 @@ def _insert_counts(connection: Connection, model, frame: pd.DataFrame | None, ke
         return 0
     frame = frame.reindex(columns=keys + list(COUNT_FIELDS), fill_value=0)
     frame = frame[frame[list(COUNT_FIELDS)].ne(0).any(axis=1)]
+    frame = frame.sort_values(keys)  # in primary-key order: the key index grows at its end
     starts = frame["interval_start"]
     columns = [np.char.replace(np.datetime_as_string(starts.to_numpy(dtype="datetime64[us]"), unit="us"), "T", " ")
                .tolist() if connection.dialect.name == "sqlite" else [at.to_pydatetime() for at in starts]]
