@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from sqlalchemy import Date, bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
@@ -150,6 +151,24 @@ def rebuild_days(session: Session, settings: Settings) -> None:
                 _recompute(session, table, day, days.window(day), None)
             day += timedelta(days=1)
     _record_cut(session, cut)
+
+
+def day_sums(settings: Settings, table: _Table, intervals: pd.DataFrame) -> pd.DataFrame:
+    """The day rows of ``table`` from its interval rows held in memory (``interval_start`` naive UTC,
+    the table's keys and sums): what ``rebuild_days`` sums in SQL, for a rebuild that has just
+    computed those rows. Days cut with the settings' zone and reset hour; all-zero rows left out."""
+    days = _Days(DayCut.of(settings))
+    starts = intervals["interval_start"]
+    day_of = {at: days.of(at.to_pydatetime().replace(tzinfo=timezone.utc)) for at in starts.unique()}
+    sums = list(table.sums)
+    out = (intervals.assign(day=starts.map(day_of)).groupby(["day", *table.keys], sort=True, dropna=False)[sums]
+           .sum().reset_index())
+    return out[out[sums].ne(0).any(axis=1)]
+
+
+def record_cut(session: Session, settings: Settings) -> None:
+    """Note that the day tables are now cut with the settings' zone and reset hour."""
+    _record_cut(session, DayCut.of(settings))
 
 
 def _recompute(session: Session, table: _Table, day: date, window: Window, names: list[str] | None) -> None:

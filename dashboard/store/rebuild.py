@@ -26,7 +26,7 @@ from dashboard.metrics.counts import (COUNT_FIELDS, DETRACTOR_NPS, PROMOTER_NPS,
                                       state_contributions)
 from dashboard.records import ASYNC_CHANNELS
 from dashboard.settings import Settings
-from dashboard.store.days import rebuild_days
+from dashboard.store.days import AGENTS, QUEUES, STATES, TABLES, day_sums, record_cut
 from dashboard.store.bulk import insert_statement, update_statement
 from dashboard.store.models import AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow, IntervalStatRow
 from dashboard.store.write import rollup_clock, stamp_clock
@@ -34,6 +34,7 @@ from dashboard.store.write import rollup_clock, stamp_clock
 CHUNK_ROWS = 200_000
 QUEUE_KEYS = ["interval_start", "queue", "channel"]
 AGENT_KEYS = ["interval_start", "agent_id", "queue", "channel"]
+STATE_KEYS = ["interval_start", "agent_id", "state", "reason"]
 CONTACT_COLUMNS = ("queue", "channel", "direction", "agent_id", "customer_id", "arrived_at", "answered_at",
                    "abandoned_at", "ended_at", "hold_seconds", "wrap_seconds", "transfer_count", "resolved",
                    "next_contact_at")
@@ -62,13 +63,15 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
             states = _state_rollups(connection, bar)
         finally:
             bar.close()
-        written = _replace(connection, queues, agents, states, weeks)
+        intervals = _replace(connection, queues, agents, states, weeks)
+        _replace_days(connection, settings, intervals)
         with Session(bind=connection) as session:
             clock = rollup_clock(session)
             stamp_clock(clock, now)  # a new number: the collector's memory of today reloads
-            rebuild_days(session, settings)
+            record_cut(session, settings)
             session.flush()
-    return {**written, "relinked": relinked}
+    return {**{table.interval.__tablename__: len(frame) for table, frame in intervals.items()},
+            "customer_weeks": len(weeks), "relinked": relinked}
 
 
 def _rows(connection: Connection, sql: str) -> Iterator[pd.DataFrame]:
@@ -288,37 +291,55 @@ def _merge_weeks(parts: list[pd.DataFrame]) -> list[tuple]:
                     weeks["channels"].map(spelt).tolist()))
 
 
-def _replace(connection: Connection, queues, agents, states: dict, weeks: list[tuple]) -> dict[str, int]:
-    """Empty the roll-up tables and write the rebuilt rows (raw executemany: no per-row ORM work)."""
+def _replace(connection: Connection, queues, agents, states: dict, weeks: list[tuple]) -> dict[str, pd.DataFrame]:
+    """Empty the roll-up tables and write the rebuilt rows (raw executemany: no per-row ORM work);
+    returns the rows written per interval table, for the day tables."""
     for model in (IntervalStatRow, AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow):
         connection.execute(delete(model.__table__))
+    states = pd.DataFrame([(at.replace(tzinfo=None), *key, seconds) for (at, *key), seconds in states.items()],
+                          columns=[*STATE_KEYS, "seconds"]).astype({"interval_start": "datetime64[us]"})
     written = {
-        "interval_stats": _insert_counts(connection, IntervalStatRow, queues, QUEUE_KEYS),
-        "agent_interval_stats": _insert_counts(connection, AgentIntervalStatRow, agents, AGENT_KEYS),
+        QUEUES: _insert_sums(connection, IntervalStatRow, queues, QUEUE_KEYS, COUNT_FIELDS),
+        AGENTS: _insert_sums(connection, AgentIntervalStatRow, agents, AGENT_KEYS, COUNT_FIELDS),
+        STATES: _insert_sums(connection, AgentStateStatRow, states, STATE_KEYS, ("seconds",)),
     }
-    state_rows = sorted((_bind_time(connection, k[0].replace(tzinfo=None)), k[1], k[2], k[3], seconds)
-                        for k, seconds in states.items() if abs(seconds) > 1e-9)
-    _insert(connection, AgentStateStatRow, ("interval_start", "agent_id", "state", "reason", "seconds"), state_rows)
     _insert(connection, CustomerWeekRow, ("week_start", "customer_id", "contacts", "channels"),
             [(w if connection.dialect.name != "sqlite" else w.isoformat(), c, int(n), ch) for w, c, n, ch in weeks])
-    written.update(agent_state_stats=len(state_rows), customer_weeks=len(weeks))
     return written
 
 
-def _insert_counts(connection: Connection, model, frame: pd.DataFrame | None, keys: list[str]) -> int:
+def _replace_days(connection: Connection, settings: Settings, intervals: dict) -> None:
+    """Write the day tables from the interval rows just written (``days.day_sums``), not read back."""
+    for table in TABLES:
+        connection.execute(delete(table.day.__table__))
+    for table, frame in intervals.items():
+        _insert_sums(connection, table.day, day_sums(settings, table, frame), ["day", *table.keys], table.sums)
+
+
+def _insert_sums(connection: Connection, model, frame: pd.DataFrame | None, keys: list[str],
+                 sums: tuple[str, ...]) -> pd.DataFrame:
+    """Insert the rows of ``frame`` with a non-zero sum, in primary-key order (the key index grows at
+    its end); the first key is an interval start or a day. Returns the rows written."""
     if frame is None or frame.empty:
-        return 0
-    frame = frame.reindex(columns=keys + list(COUNT_FIELDS), fill_value=0)
-    frame = frame[frame[list(COUNT_FIELDS)].ne(0).any(axis=1)]
-    frame = frame.sort_values(keys)  # in primary-key order: the key index grows at its end
-    starts = frame["interval_start"]
-    columns = [np.char.replace(np.datetime_as_string(starts.to_numpy(dtype="datetime64[us]"), unit="us"), "T", " ")
-               .tolist() if connection.dialect.name == "sqlite" else [at.to_pydatetime() for at in starts]]
+        return pd.DataFrame(columns=[*keys, *sums])
+    frame = frame.reindex(columns=keys + list(sums), fill_value=0)
+    frame = frame[frame[list(sums)].ne(0).any(axis=1)].sort_values(keys)
+    columns = [_first_key(connection, frame[keys[0]])]
     columns += [frame[k].tolist() for k in keys[1:]]
-    columns += [frame[f].astype(float if f.endswith(("seconds", "_sum")) else np.int64).tolist()
-                for f in COUNT_FIELDS]
-    _insert(connection, model, (*keys, *COUNT_FIELDS), list(zip(*columns)))
-    return len(frame)
+    columns += [frame[f].astype(float if f.endswith(("seconds", "_sum")) else np.int64).tolist() for f in sums]
+    _insert(connection, model, (*keys, *sums), list(zip(*columns)))
+    return frame
+
+
+def _first_key(connection: Connection, values: pd.Series) -> list:
+    """Interval starts (naive UTC) or days as the dialect stores them (SQLite: SQLAlchemy's text forms)."""
+    sqlite = connection.dialect.name == "sqlite"
+    if values.dtype.kind == "M":
+        if sqlite:
+            return np.char.replace(np.datetime_as_string(values.to_numpy(dtype="datetime64[us]"), unit="us"),
+                                   "T", " ").tolist()
+        return [at.to_pydatetime() for at in values]
+    return [day.isoformat() for day in values] if sqlite else values.tolist()
 
 
 def _insert(connection: Connection, model, columns: tuple[str, ...], rows: list[tuple]) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from collectors.pipeline import store_batch
 from collectors.sources.simulator import SimulatorSource, backfill
 from dashboard.metrics.counts import COUNT_FIELDS
+from dashboard.store.days import TABLES, rebuild_days
 from dashboard.store.db import session_scope
 from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
                                     IntervalStatRow)
@@ -17,7 +18,7 @@ from dashboard.store.rebuild import rebuild_rollups
 from tests.conftest import utc
 
 END = utc(2026, 3, 3, 14, 2, 30)
-FLOAT_FIELDS = {f for f in COUNT_FIELDS if f.endswith(("seconds", "_sum"))}
+FLOAT_FIELDS = {f for f in COUNT_FIELDS if f.endswith(("seconds", "_sum"))} | {"seconds"}
 
 
 def snapshot(engine) -> dict:
@@ -77,6 +78,25 @@ def test_rebuilt_rollups_equal_the_incremental_ones(engine, settings):
     assert any(incremental["next_contact_at"].values())
     rebuild_rollups(engine, settings, END, progress=False)
     assert_same(snapshot(engine), incremental)
+
+
+def day_rows(engine) -> dict:
+    """Every day row of the three day tables by key."""
+    with session_scope(engine) as session:
+        return {table.day.__tablename__: {
+            (row.day, *(getattr(row, k) for k in table.keys)): {f: getattr(row, f) for f in table.sums}
+            for row in session.scalars(select(table.day))} for table in TABLES}
+
+
+def test_rebuilt_days_equal_the_sums_of_the_rebuilt_intervals(engine, settings):
+    """The rebuild writes the day tables from the interval rows it holds; the SQL sums agree."""
+    simulated(engine, settings)
+    rebuild_rollups(engine, settings, END, progress=False)
+    written = day_rows(engine)
+    assert all(written.values())
+    with session_scope(engine) as session:
+        rebuild_days(session, settings)
+    assert_same(written, day_rows(engine))
 
 
 def test_rebuild_repairs_damaged_rollups_and_links(engine, settings):
