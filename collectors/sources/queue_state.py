@@ -12,11 +12,19 @@ cursor reproduces the same output):
 Each event touching a call emits the call's full current view (``Contact`` keyed
 by the call id). A call still open when the data ends stays in ``calls``: on the
 store it is waiting (no answer yet) or connected (answered, not ended).
+
+A call whose closing event never comes (Asterisk restarted, a log line lost) would
+wait or talk on the wall for ever. Once the log has gone on ``LOST_AFTER_SECONDS``
+past a call's last known moment with no event for it, the call is closed as lost
+(``close_lost_calls``): ended at that last known moment, with no answer or abandon
+added (a waiting call is counted offered only; an answered one adds no talk time).
+The log's own clock decides, never the wall clock, so a replay gives the same output.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,6 +33,8 @@ from typing import Any
 from collectors.sources.queue_log import QueueEvent
 from collectors.sources.validate import RecordError, contact_problems, reject, state_problems
 from dashboard.records import AgentStateInterval, Contact, Rejection
+
+log = logging.getLogger(__name__)
 
 ARRIVE = {"ENTERQUEUE"}
 ANSWER = {"CONNECT"}
@@ -36,6 +46,8 @@ AGENT_VERBS = {"ADDMEMBER", "REMOVEMEMBER", "PAUSE", "UNPAUSE", "PAUSEALL", "UNP
                "AGENTLOGOFF", "AGENTCALLBACKLOGIN", "AGENTCALLBACKLOGOFF"}
 NO_CALL = {"", "NONE", "MANAGER", "CLI", "REALTIME"}
 CALLBACK_AGENT = re.compile(r"^Local/([^@/]+)@[\w-]*agent[\w-]*$", re.IGNORECASE)
+LOST_AFTER_SECONDS = 12 * 3600  # no queue call waits or talks this long: its closing event was lost
+SWEEP_SECONDS = 60  # look for lost calls at most once per minute of log time
 
 
 @dataclass
@@ -181,6 +193,7 @@ def apply_event(state: dict, ev: QueueEvent, source: str, now: datetime,
     state.setdefault("calls", {})
     state.setdefault("agents", {})
     out = Outcome()
+    out.contacts += close_lost_calls(state, source, ev.at.timestamp())
     if ev.verb in AGENT_VERBS:
         intervals = _agent_event(state, ev, source)
     elif ev.verb in CALL_VERBS and ev.callid.upper() not in NO_CALL:
@@ -209,6 +222,26 @@ def apply_event(state: dict, ev: QueueEvent, source: str, now: datetime,
         else:
             out.states.append(interval)
     return out
+
+
+def close_lost_calls(state: dict, source: str, log_time: float) -> list[Contact]:
+    """Close the open calls with no event for ``LOST_AFTER_SECONDS`` before ``log_time`` (the log's clock).
+
+    Each ends at its last known moment (its answer, else its arrival) with no outcome added; the
+    agent's state is left to the agent's next event. Runs at most once per ``SWEEP_SECONDS`` of log time.
+    """
+    if log_time < state.get("swept", float("-inf")) + SWEEP_SECONDS:
+        return []
+    state["swept"] = log_time
+    lost = [callid for callid, call in state.get("calls", {}).items()
+            if (call.get("answered") or call["arrived"]) < log_time - LOST_AFTER_SECONDS]
+    closed = []
+    for callid in lost:
+        call = state["calls"].pop(callid)
+        closed.append(_contact(source, callid, call, ended=call.get("answered") or call["arrived"]))
+        log.warning("%s: call %s had no event for %d h while the log went on: closed as lost", source, callid,
+                    LOST_AFTER_SECONDS // 3600)
+    return closed
 
 
 def _agent_after_call(state: dict, source: str, agent: str | None, change: str | None,

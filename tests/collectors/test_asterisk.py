@@ -6,8 +6,10 @@ import json
 import logging
 import os
 import shutil
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -219,3 +221,36 @@ def test_real_pbxware_export_through_its_mapping(shared_data):
     assert first.arrived_at == datetime(2018, 11, 30, 18, 31, 17, tzinfo=timezone.utc)
     state = cursor["files"][source.key]["state"]
     assert {a: s["state"] for a, s in state["agents"].items()}["Agent/1128"] == "offline"
+
+
+def test_a_call_whose_closing_event_was_lost_is_closed_once_the_log_goes_on_twelve_hours(tmp_path, caplog):
+    from collectors.sources.queue_state import LOST_AFTER_SECONDS
+    from dashboard.store.deltas import live_fact
+
+    log_path = tmp_path / "queue_log"
+    later = 1005 + LOST_AFTER_SECONDS  # 12 h and 1 s after the answer at 1004
+    write(log_path, ["1000|talking|q|NONE|ENTERQUEUE||5550100|1",
+                     "1004|talking|q|Agent/1|CONNECT|4|b|1",  # its COMPLETE never comes
+                     "1010|waiting|q|NONE|ENTERQUEUE||5550101|1",  # nor an answer or abandon
+                     f"{later}|next|q|NONE|ENTERQUEUE||5550102|1"], "w")  # 12 h after the answer, not the arrival
+    batch, cursor = poll_all(AsteriskFileSource("pbx", log_path))
+    last = {c.source_id: c for c in batch.contacts}  # each call's last word in the batch
+    assert last["talking"].ended_at == last["talking"].answered_at == at(1004)  # no talk time invented
+    assert last["talking"].abandoned_at is None
+    assert last["waiting"].ended_at is None  # its arrival at 1010 is not 12 h back yet
+    assert sorted(cursor["state"]["calls"]) == ["next", "waiting"]
+    assert live_fact(SimpleNamespace(**asdict(last["talking"]), response_due_at=None)) is None  # not held any more
+    assert "call talking had no event for 12 h" in caplog.text
+
+    write(log_path, [f"{later + 66}|next|q|NONE|ABANDON|1|1|66"])  # the log reaches 12 h after 1010
+    batch, cursor = poll_all(AsteriskFileSource("pbx", log_path), cursor)
+    waiting = {c.source_id: c for c in batch.contacts}["waiting"]
+    assert waiting.ended_at == waiting.arrived_at == at(1010)  # offered, no answer or abandon added
+    assert waiting.answered_at is None and waiting.abandoned_at is None
+    assert cursor["state"]["calls"] == {}
+
+
+def test_open_calls_are_judged_by_the_log_clock_not_the_wall_clock(tmp_path):
+    """The fixture's last call stays open in 2026: nothing in the log came after it."""
+    batch, cursor = poll_all(AsteriskFileSource("pbx", FIXTURES / "queue_log"))
+    assert "psy1-1292281089.95" in cursor["state"]["calls"]
