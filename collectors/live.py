@@ -14,7 +14,9 @@ What is held:
   binary search;
 - every live conversation's agent (answered, not ended, synchronous), counted per agent
   (``store.deltas.live_fact`` says which contacts are waiting or held);
-- every open agent-state interval and every agent's name, team and skills.
+- every open agent-state interval and every agent's name, team and skills;
+- the sources that brought contacts to each queue, with their latest arrival, so a tile
+  goes stale with its own sources only (``queue_sources``).
 
 The store stays the truth: each roll-up transaction numbers itself on the roll-up
 clock (``write.clock_batches``), and memory that did not see every number is reloaded.
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sortedcontainers import SortedList
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collectors.board import AgentBoard
@@ -52,6 +54,7 @@ class LiveState:
     waiting: dict = field(default_factory=dict)  # (queue, channel) -> SortedList of arrivals
     held: Counter = field(default_factory=Counter)  # agent -> live conversations
     board: AgentBoard = field(default_factory=AgentBoard)  # open agent states and the agents' details
+    arrivals: dict = field(default_factory=dict)  # (queue, channel) -> {source: its latest arrival there}
     # held by whoever changes or reads it: polls (``follow``) and the live job may run in parallel
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
@@ -77,6 +80,10 @@ class LiveState:
                 select(contacts.source, contacts.source_id, contacts.agent_id).where(HELD)):
             if agent_id:
                 fresh._set_contact((source, source_id), ("held", agent_id))
+        for queue, channel, source, latest in session.execute(
+                select(contacts.queue, contacts.channel, contacts.source, func.max(contacts.arrived_at))
+                .where(contacts.arrived_at >= floor).group_by(contacts.queue, contacts.channel, contacts.source)):
+            fresh._arrived((queue, channel, source), latest)
         for source, source_id, *state in session.execute(
                 select(AgentStateRow.source, AgentStateRow.source_id, AgentStateRow.agent_id, AgentStateRow.state,
                        AgentStateRow.reason, AgentStateRow.started_at).where(CURRENT_STATE)):
@@ -95,6 +102,8 @@ class LiveState:
                 self._add_interval((queue, channel), at, amounts)
         for key, fact in delta.contacts.items():
             self._set_contact(key, fact)
+        for fed, latest in delta.arrivals.items():
+            self._arrived(fed, latest)
         for key, state in delta.states_open.items():
             self.board.set_state(key, state)
         for agent_id, details in delta.agent_details.items():
@@ -129,6 +138,11 @@ class LiveState:
     def _add_interval(self, scope: tuple[str, str], at: datetime, amounts: list) -> None:
         add_amounts(self.intervals.setdefault(scope, {}), at, amounts)
         add_amounts(self.totals, scope, amounts)
+
+    def _arrived(self, fed: tuple[str, str, str], at: datetime) -> None:
+        sources = self.arrivals.setdefault(fed[:2], {})
+        if fed[2] not in sources or at > sources[fed[2]]:
+            sources[fed[2]] = at
 
     def _set_contact(self, key: tuple, fact: tuple | None) -> None:
         old = self.contacts.pop(key, None)
@@ -169,6 +183,11 @@ class LiveState:
                 windows[name] = Counts(*amounts)
             result[scope] = windows
         return result
+
+    def queue_sources(self) -> dict[tuple[str, str], list[str]]:
+        """The sources that brought each (queue, channel) a contact arriving since the floor (today)."""
+        return {scope: sorted(source for source, latest in sources.items() if latest >= self.floor)
+                for scope, sources in self.arrivals.items()}
 
     def queue_live(self, now: datetime, target_seconds) -> dict[tuple[str, str], dict]:
         """Waiting now, the oldest arrival and, for a backlog with a response target, how many are at or

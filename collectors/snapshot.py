@@ -71,6 +71,7 @@ def build_snapshots(session: Session, settings: Settings, now: datetime,
     counts = state.window_counts(starts)
     live = state.queue_live(now, _backlog_target(settings))
     by_queue = state.board.staffed
+    fed_by = state.queue_sources()
     queues = sorted(set(counts) | set(live))
     empty_live = {"waiting": 0, "oldest_arrived_at": None, "past_50": 0, "past_75": 0, "past_100": 0}
     snapshots: dict[tuple[str, str], dict] = {}
@@ -78,7 +79,8 @@ def build_snapshots(session: Session, settings: Settings, now: datetime,
         snapshots[("queue", queue)] = _payload(
             queue, counts.get((queue, channel)) or {n: Counts() for n in starts}, live.get((queue, channel), empty_live),
             by_queue.get(queue, Counter()), starts, now,
-            {"queue": queue, "channel": channel, "async": is_async(channel), "policy": _policy(settings, queue, channel)})
+            {"queue": queue, "channel": channel, "async": is_async(channel), "policy": _policy(settings, queue, channel),
+             "sources": fed_by.get((queue, channel), [])})
     for scope, key_of in (("channel", lambda q, c: c), ("centre", lambda q, c: "all")):
         groups: dict[str, list] = defaultdict(list)
         for queue, channel in queues:

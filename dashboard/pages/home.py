@@ -9,11 +9,13 @@ from dash import Input, Output, dcc, html
 
 from collectors.snapshot import read_snapshots
 from dashboard import context, ids
+from dashboard.freshness import freshness, snapshot_stale, stale_since
 from dashboard.i18n import format as fmt
 from dashboard.i18n import pick_language, t
 from dashboard.metrics import ratios
 from dashboard.metrics.counts import Counts
 from dashboard.store.db import session_scope
+from layouts.theme import OK, STALE
 from layouts.tiles import figure_block, queue_tile
 
 dash.register_page(__name__, path="/", name="Live", title="ccpulse · live", description="Live queues")
@@ -40,10 +42,13 @@ def home_tiles(language: str, now: datetime | None = None) -> list:
     if not queues:
         return [html.P(t("live.no_data", language), className="empty")]
     now = now or datetime.now(timezone.utc)
-    return [_tile(payload, language, settings, now) for payload in queues]
+    age, down = freshness(snapshots, settings, now)
+    old = snapshot_stale(age, settings)
+    return [_tile(payload, stale_since(payload, old, down), language, settings, now) for payload in queues]
 
 
-def _tile(payload: dict, language: str, settings, now: datetime) -> html.Div:
+def _tile(payload: dict, stale: str | None, language: str, settings, now: datetime) -> html.Div:
+    """One queue's figures; ``stale``: since when they are stale (``freshness.stale_since``), None when live."""
     today = Counts(**payload["counts"]["today"])
     live = payload["live"]
     oldest = live.get("oldest_arrived_at")
@@ -67,7 +72,10 @@ def _tile(payload: dict, language: str, settings, now: datetime) -> html.Div:
     figures.append(figure_block(t("metric.agents_available", language), fmt.number(payload["agents"]["available"])))
     figures.append(figure_block(t("metric.offered", language), fmt.number(today.offered), data_id="offered"))
     footer = t("live.as_of", language, time=fmt.clock(taken_at, settings.tz, language, seconds=True))
-    return queue_tile(payload["policy"]["display_name"], t(f"channel.{channel}", language), figures, footer)
+    if stale:
+        footer = t("live.stale", language, age=fmt.duration((now - datetime.fromisoformat(stale)).total_seconds()))
+    return queue_tile(payload["policy"]["display_name"], t(f"channel.{channel}", language), figures, footer,
+                      state=STALE if stale else OK)
 
 
 def register_callbacks(app: dash.Dash) -> None:

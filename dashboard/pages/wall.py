@@ -32,9 +32,9 @@ from dashboard import context, ids
 from dashboard.alerts.evaluate import acknowledge_alert
 from dashboard.alerts.read import firing_alerts, latest_wins
 from dashboard.alerts.rules import current_rules, rules_for
-from dashboard.alerts.values import (display, longest_wait_seconds, oldest_unanswered_seconds, queue_values,
-                                     source_down)
+from dashboard.alerts.values import display, longest_wait_seconds, oldest_unanswered_seconds, queue_values
 from dashboard.auth import current_role, require_role
+from dashboard.freshness import freshness, snapshot_stale, stale_since
 from dashboard.i18n import format as fmt
 from dashboard.i18n import pick_language, t
 from dashboard.metrics import ratios
@@ -95,14 +95,6 @@ def ordered_queues(payloads: list[dict], chosen: list[str]) -> list[dict]:
                                            rank.get(p["queue"], len(rank)), p["queue"]))
 
 
-def freshness(snapshots: dict, settings, now: datetime) -> tuple[float | None, list[str]]:
-    """The snapshot's age in seconds (None: none yet) and the names of sources that are down."""
-    sources = snapshots.get(("sources", "all"), {}).get("sources", [])
-    down = [s["name"] for s in sources if source_down(s, now, settings)]
-    taken = [datetime.fromisoformat(p["taken_at"]) for (scope, _), p in snapshots.items() if scope == "queue"]
-    return ((now - min(taken)).total_seconds() if taken else None), down
-
-
 @dataclass(frozen=True, eq=False)
 class WallInputs:
     """Everything one wall render reads; equal (and hashed) by ``key``, the digest of what it shows."""
@@ -113,8 +105,8 @@ class WallInputs:
     rules: list
     firing: list[dict]
     wins: list
-    stale: bool
-    down: list[str]
+    stale: bool  # the snapshot itself is old: every tile is stale
+    down: dict[str, str | None]  # sources down -> last success; their queues' tiles are stale
     now: datetime
     settings: object
 
@@ -136,7 +128,7 @@ def read_wall(config: dict, now: datetime | None = None) -> WallInputs:
         wins = latest_wins(session, now - timedelta(days=1)) if settings.wins_panel else []
     payloads = ordered_queues([p for (scope, _), p in snapshots.items() if scope == "queue"], config["queues"])
     age, down = freshness(snapshots, settings, now)
-    stale = bool(down) or (age is not None and age > settings.stale_after_intervals * settings.poll_seconds)
+    stale = snapshot_stale(age, settings)
     key = wall_key(config["language"], payloads, rules, firing, wins, stale, down, settings, now)
     return WallInputs(key, config["language"], payloads, rules, firing, wins, stale, down, now, settings)
 
@@ -206,7 +198,8 @@ def wall_view(config: dict, now: datetime | None = None) -> tuple:
 def build_wall(inputs: WallInputs) -> tuple:
     """(header, banner, tiles, grid style, wins) for ``inputs``."""
     settings, language, now, firing = inputs.settings, inputs.language, inputs.now, inputs.firing
-    tiles = [queue_tile(p, inputs.rules, firing, inputs.stale, language, settings, now) for p in inputs.payloads]
+    tiles = [queue_tile(p, inputs.rules, firing, stale_since(p, inputs.stale, inputs.down), language, settings, now)
+             for p in inputs.payloads]
     if not tiles:
         tiles = [html.P(t("live.no_data", language), className="wall__empty")]
     header = wall_header(inputs.payloads, firing, inputs.down, language, settings, now)
@@ -247,8 +240,12 @@ def _figure(metric, values, rules, label, size="small", since=None):
                        metric=metric, since=since, size=size)
 
 
-def queue_tile(payload: dict, all_rules, firing: list[dict], stale: bool, language: str, settings, now) -> html.Div:
-    """One queue's wall tile: synchronous (waits, SL, abandons, ASA, agents, gap) or asynchronous (backlog)."""
+def queue_tile(payload: dict, all_rules, firing: list[dict], stale: str | None, language: str, settings,
+               now) -> html.Div:
+    """One queue's wall tile: synchronous (waits, SL, abandons, ASA, agents, gap) or asynchronous (backlog).
+
+    ``stale``: since when its figures are stale (``stale_since``), None when live.
+    """
     values = queue_values(payload, now)
     rules = rules_for(all_rules, payload["queue"], payload["channel"])
     mine = [a for a in firing if a["subject"] == payload["queue"]]
@@ -283,11 +280,12 @@ def queue_tile(payload: dict, all_rules, firing: list[dict], stale: bool, langua
                           flash=any(a["acknowledged_at"] is None for a in mine) and not stale)
 
 
-def freshness_note(payload: dict, stale: bool, language: str, settings, now: datetime):
+def freshness_note(payload: dict, stale: str | None, language: str, settings, now: datetime):
     taken_at = datetime.fromisoformat(payload["taken_at"])
     if stale:  # the age ticks in the browser from data-since
         before, _, after = t("live.stale", language, age=AGE_MARK).partition(AGE_MARK)
-        return view.stale_footer(before, fmt.duration((now - taken_at).total_seconds()), payload["taken_at"], after)
+        return view.stale_footer(before, fmt.duration((now - datetime.fromisoformat(stale)).total_seconds()), stale,
+                                 after)
     return html.Span(t("live.as_of", language, time=fmt.clock(taken_at, settings.tz, language, seconds=True)),
                      className="wtile__asof")
 

@@ -42,6 +42,7 @@ class RollupDelta:
     contacts: dict = field(default_factory=dict)  # (source, source id) -> ``live_fact``
     states_open: dict = field(default_factory=dict)  # (source, source id) -> (agent, state, reason, started)
     agent_details: dict = field(default_factory=dict)  # agent -> (name, team, skills)
+    arrivals: dict = field(default_factory=dict)  # (queue, channel, source) -> latest arrival among the changes
     tz: object = None  # the site's zone: weeks of customer_weeks are cut in it
 
     def add(self, entries: Iterable[Entry], queue: str, channel: str, agent_id: str | None, sign: int) -> None:

@@ -141,6 +141,9 @@ def upsert_contacts(session: Session, source: str, contacts: list[Contact], poli
         policy = policy_for(new.queue, new.channel)
         new.response_due_at = response_due_at(new, policy)
         delta.contacts[(source, source_id)] = live_fact(new)
+        fed = (new.queue, new.channel, source)  # which source feeds the queue: its tile goes stale with it
+        if fed not in delta.arrivals or new.arrived_at > delta.arrivals[fed]:
+            delta.arrivals[fed] = new.arrived_at
         if old is not None:
             if _written(new) == _written(old):
                 continue  # sent again unchanged: it adds what it takes away

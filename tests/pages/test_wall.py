@@ -87,6 +87,50 @@ def test_tiles_go_stale_when_the_source_stops_and_the_header_names_it(seeded, en
     assert "Source down: fake" in text_of(header)
 
 
+def test_only_the_queues_fed_by_the_source_that_is_down_go_stale(engine, settings):
+    """The phones keep answering while the mail server is down: voice stays live, email goes stale
+    (its age counted from the mail source's last success), on the wall and on the live page."""
+    from dashboard.pages.home import home_tiles
+    from dashboard.pages.wall import wall_view
+
+    pbx = FakeSource("pbx", [Batch(contacts=[Contact(source="pbx", source_id="v1", channel="voice", queue="Billing",
+                                                     arrived_at=NOW - timedelta(seconds=30))])])
+    mail = FakeSource("mail", [Batch(contacts=[Contact(source="mail", source_id="m1", channel="email",
+                                                       queue="Support", arrived_at=NOW - timedelta(minutes=40))])])
+    for source in (pbx, mail):
+        poll_once(engine, settings, source, NOW)
+    refresh_live(engine, settings, NOW)
+    mail.fail = "connection refused"
+    later = NOW + timedelta(seconds=3 * settings.poll_seconds)
+    for source in (pbx, mail):
+        poll_once(engine, settings, source, later)
+    refresh_live(engine, settings, later)
+    with create_app(settings, engine).server.app_context():
+        header, _, tiles, _, _ = wall_view({"language": "en", "queues": []}, now=later)
+        by_queue = {text_of(tile).split(" ")[0]: tile for tile in tiles}
+        assert "wtile--stale" not in by_queue["Billing"].className and "as of" in text_of(by_queue["Billing"])
+        assert "wtile--stale" in by_queue["Support"].className
+        age = find(by_queue["Support"], lambda c: getattr(c, "className", None) == "tick")  # the stale footer's
+        assert [a.to_plotly_json()["props"]["data-since"] for a in age] == [NOW.isoformat()]  # mail's last success
+        assert "Source down: mail" in text_of(header)
+        home = {tile.to_plotly_json()["props"]["data-queue"]: tile for tile in home_tiles("en", now=later)}
+        assert home["Billing"].className == "tile tile--ok"
+        assert home["Support"].className == "tile tile--stale" and "STALE · 0:15 old" in text_of(home["Support"])
+
+
+def test_stale_since_a_snapshot_age_or_a_source_feeding_the_queue():
+    from dashboard.freshness import stale_since
+
+    payload = {"taken_at": "2026-03-02T10:00:00+00:00", "sources": ["pbx"]}
+    down = {"mail": "2026-03-02T09:50:00+00:00"}
+    assert stale_since(payload, False, down) is None  # fed by the pbx only
+    assert stale_since(payload, True, down) == payload["taken_at"]  # the collector stopped: every tile
+    assert stale_since({**payload, "sources": ["pbx", "mail"]}, False, down) == down["mail"]
+    unknown = {**payload, "sources": []}  # no arrival today: it may be fed by the source that is down
+    assert stale_since(unknown, False, down) == down["mail"] and stale_since(unknown, False, {}) is None
+    assert stale_since({**payload, "sources": ["mail"]}, False, {"mail": None}) == payload["taken_at"]  # never up
+
+
 def test_the_wall_in_korean_and_a_chosen_queue_set(seeded):
     from dashboard.pages.wall import wall_view
 
