@@ -273,7 +273,7 @@ def _customer_weeks(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
 
 def _merge_weeks(parts: list[pd.DataFrame]) -> list[tuple]:
-    """(week, customer, contacts, channels sorted and comma-joined); joins only where a customer used several."""
+    """(week, customer, contacts, channels sorted and comma-joined), in key order."""
     if not parts:
         return []
     frame = pd.concat(parts, ignore_index=True)
