@@ -13,6 +13,7 @@ import json
 from collections import Counter, defaultdict
 from datetime import datetime
 
+import orjson
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -113,9 +114,24 @@ def write_snapshots(session: Session, settings: Settings, now: datetime,
 
 
 def read_snapshots(session: Session, scopes: tuple[str, ...] | None = None) -> dict[tuple[str, str], dict]:
-    """All snapshot rows (or those of ``scopes``) in one read: what every live panel shows."""
-    query = select(SnapshotRow) if scopes is None else select(SnapshotRow).where(SnapshotRow.scope.in_(scopes))
-    return {(row.scope, row.key): json.loads(row.payload) for row in session.scalars(query)}
+    """All snapshot rows (or those of ``scopes``) in one read: what every live panel shows.
+
+    Plain rows and orjson: parsing the 40 queue payloads (about 135 kB) is most of a wall
+    refresh's read, and orjson does it in a quarter of the time of ``json``.
+    """
+    table = SnapshotRow.__table__
+    query = select(table.c.scope, table.c.key, table.c.payload)
+    if scopes is not None:
+        query = query.where(table.c.scope.in_(scopes))
+    return {(scope, key): _loads(payload) for scope, key, payload in session.execute(query)}
+
+
+def _loads(text: str):
+    """``orjson.loads``; ``json.loads`` for what orjson refuses and json accepts (NaN, Infinity)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def source_health(session: Session) -> list[dict]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from collectors.pipeline import poll_once, refresh_live
 from collectors.scheduler import Collector, build_scheduler
@@ -16,7 +18,7 @@ from dashboard.metrics import ratios
 from dashboard.metrics.counts import Counts
 from dashboard.records import AgentStateInterval, Agent, Batch, Contact, Rejection
 from dashboard.store.db import session_scope
-from dashboard.store.models import CollectorRow, RejectionRow, SourceStateRow
+from dashboard.store.models import CollectorRow, RejectionRow, SnapshotRow, SourceStateRow
 from tests.conftest import utc
 
 NOW = utc(2026, 3, 2, 10, 7, 30)
@@ -135,3 +137,17 @@ def test_the_live_job_skips_a_refresh_a_poll_just_made(engine, settings):
     collector.refreshed_at -= 30  # half an interval later the live job refreshes again
     collector.refresh_if_due()
     assert len(refreshes) == 3
+
+
+def test_stored_snapshots_read_back_as_written_even_with_values_orjson_refuses(engine, settings):
+    """read_snapshots parses with orjson; a payload json wrote with NaN (orjson refuses it) still reads."""
+    payload = {"taken_at": NOW.isoformat(), "counts": {"today": {"offered": 3}}, "ratio": float("nan"),
+               "name": "Ünïcode ✓"}
+    with session_scope(engine) as session:
+        session.execute(insert(SnapshotRow.__table__), [
+            {"scope": "queue", "key": "Billing", "taken_at": NOW, "payload": json.dumps({**payload, "ratio": 0.5})},
+            {"scope": "queue", "key": "Odd", "taken_at": NOW, "payload": json.dumps(payload)}])
+    with session_scope(engine) as session:
+        read = read_snapshots(session, ("queue",))
+    assert read[("queue", "Billing")] == {**payload, "ratio": 0.5}
+    assert math.isnan(read[("queue", "Odd")]["ratio"]) and read[("queue", "Odd")]["name"] == "Ünïcode ✓"
