@@ -30,14 +30,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sortedcontainers import SortedList
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collectors.board import AgentBoard
 from dashboard.metrics.counts import COUNT_FIELDS, Counts
 from dashboard.store.deltas import RollupDelta, add_amounts, changes
 from dashboard.store.models import (CURRENT_STATE, HELD, WAITING, AgentRow, AgentStateRow, ContactRow,
-                                    IntervalStatRow)
+                                    IntervalStatRow, QueueSourceRow)
 
 BREACH_SHARES = (50, 75, 100)  # percent of the response target
 
@@ -80,9 +80,9 @@ class LiveState:
                 select(contacts.source, contacts.source_id, contacts.agent_id).where(HELD)):
             if agent_id:
                 fresh._set_contact((source, source_id), ("held", agent_id))
+        fed = QueueSourceRow
         for queue, channel, source, latest in session.execute(
-                select(contacts.queue, contacts.channel, contacts.source, func.max(contacts.arrived_at))
-                .where(contacts.arrived_at >= floor).group_by(contacts.queue, contacts.channel, contacts.source)):
+                select(fed.queue, fed.channel, fed.source, fed.latest_arrival_at)):
             fresh._arrived((queue, channel, source), latest)
         for source, source_id, *state in session.execute(
                 select(AgentStateRow.source, AgentStateRow.source_id, AgentStateRow.agent_id, AgentStateRow.state,

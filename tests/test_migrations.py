@@ -34,3 +34,33 @@ def test_sqlite_empty_database_upgrades(tmp_path):
 
 def test_postgresql_empty_database_upgrades(postgres_url):
     assert_upgrades_to_the_models(postgres_url)
+
+
+def assert_queue_sources_are_filled_from_stored_contacts(url: str) -> None:
+    """0004 fills queue_sources from the contacts already stored: each source's latest arrival per queue."""
+    upgrade_database(url, "0003")
+    engine = make_engine(url)
+    columns = "(source, source_id, channel, queue, direction, arrived_at, wrap_seconds, hold_seconds, " \
+              "transfer_count, updated_at)"
+    with engine.begin() as connection:
+        for source, source_id, queue, arrived in (("pbx", "1", "Billing", "2026-03-02 09:00:00.000000"),
+                                                  ("pbx", "2", "Billing", "2026-03-02 09:30:00.000000"),
+                                                  ("mail", "m", "Billing", "2026-03-01 08:00:00.000000")):
+            connection.execute(sa.text(f"INSERT INTO contacts {columns} VALUES (:source, :source_id, 'voice', "
+                                       ":queue, 'inbound', :arrived, 0, 0, 0, :arrived)"),
+                               {"source": source, "source_id": source_id, "queue": queue, "arrived": arrived})
+    upgrade_database(url)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT source, queue, channel, latest_arrival_at FROM queue_sources "
+                                          "ORDER BY source")).all()
+    engine.dispose()
+    assert [(s, q, c, str(at)[:19]) for s, q, c, at in rows] == [
+        ("mail", "Billing", "voice", "2026-03-01 08:00:00"), ("pbx", "Billing", "voice", "2026-03-02 09:30:00")]
+
+
+def test_sqlite_queue_sources_are_filled_from_stored_contacts(tmp_path):
+    assert_queue_sources_are_filled_from_stored_contacts(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+def test_postgresql_queue_sources_are_filled_from_stored_contacts(postgres_url):
+    assert_queue_sources_are_filled_from_stored_contacts(postgres_url)

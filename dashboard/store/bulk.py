@@ -51,12 +51,13 @@ def _dialect(bind: Session | Connection):
 
 
 def upsert_statement(bind: Session | Connection, table: Table, keys: tuple[str, ...], added: tuple[str, ...],
-                     replaced: tuple[str, ...] = ()) -> DriverStatement:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET a = a + new for ``added``, r = new for ``replaced``.
+                     replaced: tuple[str, ...] = (), latest: tuple[str, ...] = ()) -> DriverStatement:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET a = a + new for ``added``, r = new for ``replaced``,
+    l = the later of the two for ``latest``.
 
-    The same SQL on SQLite and PostgreSQL; columns in the order keys, added, replaced.
+    The same SQL on SQLite and PostgreSQL; columns in the order keys, added, replaced, latest.
     """
-    return _upsert(_dialect(bind), table, tuple(keys), tuple(added), tuple(replaced))
+    return _upsert(_dialect(bind), table, tuple(keys), tuple(added), tuple(replaced), tuple(latest))
 
 
 def insert_statement(bind: Session | Connection, table: Table, columns: tuple[str, ...]) -> DriverStatement:
@@ -79,10 +80,12 @@ def _update(dialect, table: Table, columns: tuple[str, ...], key: str) -> Driver
 
 @cache
 def _upsert(dialect, table: Table, keys: tuple[str, ...], added: tuple[str, ...],
-            replaced: tuple[str, ...]) -> DriverStatement:
-    columns = (*keys, *added, *replaced)
+            replaced: tuple[str, ...], latest: tuple[str, ...]) -> DriverStatement:
+    columns = (*keys, *added, *replaced, *latest)
     assignments = [f"{name} = {table.name}.{name} + excluded.{name}" for name in added]
     assignments += [f"{name} = excluded.{name}" for name in replaced]
+    assignments += [f"{name} = CASE WHEN excluded.{name} > {table.name}.{name} THEN excluded.{name} "
+                    f"ELSE {table.name}.{name} END" for name in latest]
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({_marks(dialect, len(columns))}) "
            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(assignments)}")
     return DriverStatement(sql, _converters(dialect, table, columns))

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from dashboard.metrics.counts import COUNT_FIELDS, Entry
 from dashboard.store.bulk import upsert_statement
 from dashboard.store.db import chunks
-from dashboard.store.models import AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, IntervalStatRow
+from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, IntervalStatRow,
+                                    QueueSourceRow)
 
 FIELD_INDEX = {name: index for index, name in enumerate(COUNT_FIELDS)}
 
@@ -96,6 +97,9 @@ def apply_delta(session: Session, delta: RollupDelta) -> None:
     add_rows(session, AgentStateStatRow, ("interval_start", "agent_id", "state", "reason"), delta.states,
              ("seconds",))
     _merge_customer_weeks(session, delta.customer_weeks)
+    if delta.arrivals:
+        upsert_statement(session, QueueSourceRow.__table__, ("queue", "channel", "source"), (),
+                         latest=("latest_arrival_at",)).run(session, [(*key, at) for key, at in delta.arrivals.items()])
 
 
 def add_rows(session: Session, model, keys: tuple[str, ...], by_key: dict, sums: tuple[str, ...]) -> None:

@@ -271,6 +271,18 @@ class AgentStateDayStatRow(Base):
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class QueueSourceRow(Base):
+    """Which source brings contacts to which queue, with its latest arrival there: a tile goes stale
+    with its own sources only. Kept by every batch that stores contacts (``write.upsert_contacts``)."""
+
+    __tablename__ = "queue_sources"
+
+    queue: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    latest_arrival_at: Mapped[datetime]
+
+
 class CustomerWeekRow(Base):
     """One customer's contacts in one ISO week (site time zone): touchpoints without a raw scan."""
 

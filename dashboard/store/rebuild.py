@@ -1,8 +1,8 @@
 """Rebuild every roll-up from the raw tables, after an import or a repair.
 
 Recomputes ``contacts.next_contact_at`` (the journey links), then
-``interval_stats``, ``agent_interval_stats``, ``agent_state_stats`` and
-``customer_weeks``, then the day roll-ups from those (``store.days``), and sets
+``interval_stats``, ``agent_interval_stats``, ``agent_state_stats``,
+``customer_weeks`` and ``queue_sources``, then the day roll-ups from those (``store.days``), and sets
 the roll-up clock to ``now``. The result is what
 the incremental path (``dashboard.store.write``) holds for the same records seen
 at ``now``: the same rules as ``dashboard.metrics.counts``, vectorised over
@@ -28,14 +28,16 @@ from dashboard.records import ASYNC_CHANNELS
 from dashboard.settings import Settings
 from dashboard.store.days import AGENTS, QUEUES, STATES, TABLES, day_sums, record_cut
 from dashboard.store.bulk import insert_statement, update_statement
-from dashboard.store.models import AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow, IntervalStatRow
+from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
+                                    IntervalStatRow, QueueSourceRow)
 from dashboard.store.write import rollup_clock, stamp_clock
 
 CHUNK_ROWS = 200_000
 QUEUE_KEYS = ["interval_start", "queue", "channel"]
 AGENT_KEYS = ["interval_start", "agent_id", "queue", "channel"]
 STATE_KEYS = ["interval_start", "agent_id", "state", "reason"]
-CONTACT_COLUMNS = ("queue", "channel", "direction", "agent_id", "customer_id", "arrived_at", "answered_at",
+FED_KEYS = ["queue", "channel", "source"]
+CONTACT_COLUMNS = ("source", "queue", "channel", "direction", "agent_id", "customer_id", "arrived_at", "answered_at",
                    "abandoned_at", "ended_at", "hold_seconds", "wrap_seconds", "transfer_count", "resolved",
                    "next_contact_at")
 TIME_COLUMNS = ("arrived_at", "answered_at", "abandoned_at", "ended_at", "next_contact_at")
@@ -58,12 +60,13 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
             "contacts", "agent_states WHERE ended_at IS NOT NULL", "survey_responses WHERE queue IS NOT NULL"))
         bar = tqdm(total=total, unit="row", unit_scale=True, desc="rebuilding roll-ups", disable=not progress)
         try:
-            queues, agents, weeks, relinked = _contact_rollups(connection, settings, policy_for, now, bar)
+            queues, agents, weeks, fed, relinked = _contact_rollups(connection, settings, policy_for, now, bar)
             queues, agents = _add_surveys(connection, queues, agents, bar)
             states = _state_rollups(connection, bar)
         finally:
             bar.close()
         intervals = _replace(connection, queues, agents, states, weeks)
+        _replace_queue_sources(connection, fed)
         _replace_days(connection, settings, intervals)
         with Session(bind=connection) as session:
             clock = rollup_clock(session)
@@ -119,9 +122,10 @@ def _bind_time(connection: Connection, at) -> object:
 
 def _contact_rollups(connection: Connection, settings: Settings, policy_for, now: datetime, bar):
     """Link each contact to its customer's next one, then sum every contact's contributions per interval
-    (queue and agent) and count customer weeks; one read of the contacts, in customer order.
-    Returns the sums, the weeks and how many links changed (written back here)."""
-    queue_parts, agent_parts, week_parts = [], [], []
+    (queue and agent), count customer weeks and find each queue's sources; one read of the contacts,
+    in customer order. Returns the sums, the weeks, the sources and how many links changed (written
+    back here)."""
+    queue_parts, agent_parts, week_parts, fed_parts = [], [], [], []
     through = pd.Timestamp(now.astimezone(timezone.utc).replace(tzinfo=None)).as_unit("us")
     window = max(policy_for("", "voice").repeat_window_seconds, 1.0)
     changed: list[tuple] = []
@@ -134,11 +138,14 @@ def _contact_rollups(connection: Connection, settings: Settings, policy_for, now
         queue_parts.append(_sum(events, QUEUE_KEYS))
         agent_parts.append(_sum(events[events["agent_id"].fillna("").astype(bool)], AGENT_KEYS))
         week_parts.append(_customer_weeks(frame, settings))
+        fed_parts.append(frame.groupby(FED_KEYS, sort=False)["arrived_at"].max().reset_index())
         bar.update(len(frame))
     update_statement(connection, ContactRow.__table__, ("next_contact_at",)).run(connection, changed, converted=True)
     return (_sum(pd.concat(queue_parts), QUEUE_KEYS) if queue_parts else None,
             _sum(pd.concat(agent_parts), AGENT_KEYS) if agent_parts else None,
-            _merge_weeks(week_parts), len(changed))
+            _merge_weeks(week_parts),
+            pd.concat(fed_parts).groupby(FED_KEYS)["arrived_at"].max().reset_index() if fed_parts else None,
+            len(changed))
 
 
 def _policies(frame: pd.DataFrame, policy_for) -> pd.DataFrame:
@@ -308,6 +315,14 @@ def _replace(connection: Connection, queues, agents, states: dict, weeks: list[t
     return written
 
 
+def _replace_queue_sources(connection: Connection, fed: pd.DataFrame | None) -> None:
+    """Each (queue, channel, source) with its latest arrival (``QueueSourceRow``)."""
+    connection.execute(delete(QueueSourceRow.__table__))
+    if fed is not None and not fed.empty:
+        _insert(connection, QueueSourceRow, (*FED_KEYS, "latest_arrival_at"),
+                list(zip(*(fed[k].tolist() for k in FED_KEYS), _as_stored(connection, fed["arrived_at"]))))
+
+
 def _replace_days(connection: Connection, settings: Settings, intervals: dict) -> None:
     """Write the day tables from the interval rows just written (``days.day_sums``), not read back."""
     for table in TABLES:
@@ -324,15 +339,15 @@ def _insert_sums(connection: Connection, model, frame: pd.DataFrame | None, keys
         return pd.DataFrame(columns=[*keys, *sums])
     frame = frame.reindex(columns=keys + list(sums), fill_value=0)
     frame = frame[frame[list(sums)].ne(0).any(axis=1)].sort_values(keys)
-    columns = [_first_key(connection, frame[keys[0]])]
+    columns = [_as_stored(connection, frame[keys[0]])]
     columns += [frame[k].tolist() for k in keys[1:]]
     columns += [frame[f].astype(float if f.endswith(("seconds", "_sum")) else np.int64).tolist() for f in sums]
     _insert(connection, model, (*keys, *sums), list(zip(*columns)))
     return frame
 
 
-def _first_key(connection: Connection, values: pd.Series) -> list:
-    """Interval starts (naive UTC) or days as the dialect stores them (SQLite: SQLAlchemy's text forms)."""
+def _as_stored(connection: Connection, values: pd.Series) -> list:
+    """Times (naive UTC) or days as the dialect stores them (SQLite: SQLAlchemy's text forms)."""
     sqlite = connection.dialect.name == "sqlite"
     if values.dtype.kind == "M":
         if sqlite:

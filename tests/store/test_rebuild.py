@@ -13,7 +13,7 @@ from dashboard.metrics.counts import COUNT_FIELDS
 from dashboard.store.days import TABLES, rebuild_days
 from dashboard.store.db import session_scope
 from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
-                                    IntervalStatRow)
+                                    IntervalStatRow, QueueSourceRow)
 from dashboard.store.rebuild import rebuild_rollups
 from tests.conftest import utc
 
@@ -34,6 +34,8 @@ def snapshot(engine) -> dict:
                                        for r in session.scalars(select(AgentStateStatRow)) if abs(r.seconds) > 1e-6}
         tables["customer_weeks"] = {(r.week_start, r.customer_id): (r.contacts, r.channels)
                                     for r in session.scalars(select(CustomerWeekRow))}
+        tables["queue_sources"] = {(r.queue, r.channel, r.source): r.latest_arrival_at
+                                   for r in session.scalars(select(QueueSourceRow))}
         tables["next_contact_at"] = dict(session.execute(select(ContactRow.id, ContactRow.next_contact_at)).all())
     return tables
 
@@ -106,6 +108,7 @@ def test_rebuild_repairs_damaged_rollups_and_links(engine, settings):
         session.execute(update(IntervalStatRow).values(offered=IntervalStatRow.offered + 3))
         session.execute(update(ContactRow).values(next_contact_at=None))
         session.execute(CustomerWeekRow.__table__.delete())
+        session.execute(QueueSourceRow.__table__.delete())
     result = rebuild_rollups(engine, settings, END, progress=False)
     assert result["relinked"] == sum(1 for at in incremental["next_contact_at"].values() if at is not None)
     assert_same(snapshot(engine), incremental)
