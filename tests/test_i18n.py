@@ -36,6 +36,13 @@ def test_lookup_and_language_choice():
     assert pick_language(None, "ko") == "ko"
 
 
+def test_a_count_of_one_takes_the_singular_where_there_is_one():
+    assert t("wall.alerts_firing", "en", count=1) == "1 alert firing"
+    assert t("wall.alerts_firing", "en", count=0) == "0 alerts firing"
+    assert t("wall.alerts_firing", "en", count=2) == "2 alerts firing"
+    assert t("wall.alerts_firing", "ko", count=1) == "알림 1건 발생"
+
+
 def test_no_value_is_a_dash_never_zero():
     assert fmt.percent(None) == fmt.DASH
     assert fmt.percent(0.0) == "0%"

@@ -28,7 +28,12 @@ def catalog() -> dict[str, dict[str, str]]:
 
 
 def t(key: str, lang: str = "en", **values: object) -> str:
-    """The text for ``key`` in ``lang``, with ``{name}`` placeholders filled from ``values``."""
+    """The text for ``key`` in ``lang``, with ``{name}`` placeholders filled from ``values``.
+
+    With ``count=1`` the key's singular, ``key.one``, where the catalogue has one ("1 alert firing").
+    """
+    if values.get("count") == 1 and f"{key}.one" in catalog():
+        key = f"{key}.one"
     texts = catalog().get(key, {})
     text = texts.get(lang) or texts.get("en") or key
     return text.format(**values) if values else text
