@@ -89,7 +89,8 @@ def add_amounts(target: dict, key: tuple, amounts: list) -> None:
 
 
 def apply_delta(session: Session, delta: RollupDelta) -> None:
-    """Add the accumulated deltas to the roll-up tables (insert, or add to the existing row)."""
+    """Add the accumulated deltas to the roll-up tables (insert, or add to the existing row) and move
+    each queue source's latest arrival on (``queue_sources``)."""
     session.flush()
     add_rows(session, IntervalStatRow, ("interval_start", "queue", "channel"), delta.queues, COUNT_FIELDS)
     add_rows(session, AgentIntervalStatRow, ("interval_start", "agent_id", "queue", "channel"), delta.agents,
