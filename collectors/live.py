@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from collectors.board import AgentBoard
 from dashboard.metrics.counts import COUNT_FIELDS, Counts
-from dashboard.store.deltas import RollupDelta, add_amounts, changes
+from dashboard.store.deltas import RollupDelta, add_amounts, changes, keep_latest
 from dashboard.store.models import (CURRENT_STATE, HELD, WAITING, AgentRow, AgentStateRow, ContactRow,
                                     IntervalStatRow, QueueSourceRow)
 
@@ -140,9 +140,7 @@ class LiveState:
         add_amounts(self.totals, scope, amounts)
 
     def _arrived(self, fed: tuple[str, str, str], at: datetime) -> None:
-        sources = self.arrivals.setdefault(fed[:2], {})
-        if fed[2] not in sources or at > sources[fed[2]]:
-            sources[fed[2]] = at
+        keep_latest(self.arrivals.setdefault(fed[:2], {}), fed[2], at)
 
     def _set_contact(self, key: tuple, fact: tuple | None) -> None:
         old = self.contacts.pop(key, None)

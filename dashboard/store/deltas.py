@@ -78,6 +78,12 @@ def changes(target: dict):
     return ((key, amounts) for key, amounts in target.items() if any(abs(amount) > 1e-9 for amount in amounts))
 
 
+def keep_latest(target: dict, key, at) -> None:
+    """``target[key]`` becomes ``at`` unless it already holds a later time."""
+    if key not in target or at > target[key]:
+        target[key] = at
+
+
 def add_amounts(target: dict, key: tuple, amounts: list) -> None:
     """Add ``amounts`` element by element to ``target[key]`` (a copy is stored for a new key)."""
     row = target.get(key)

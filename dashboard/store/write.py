@@ -28,7 +28,7 @@ from dashboard.metrics.windows import site_week
 from dashboard.records import Agent, AgentStateInterval, Contact, SurveyResponse
 from dashboard.store.bulk import insert_statement, update_statement
 from dashboard.store.db import chunks
-from dashboard.store.deltas import RollupDelta, add_amounts, live_fact
+from dashboard.store.deltas import RollupDelta, add_amounts, keep_latest, live_fact
 from dashboard.store.models import AgentRow, AgentStateRow, ContactRow, SourceStateRow, SurveyRow
 
 ROLLUP_CLOCK = "_rollups"
@@ -141,9 +141,8 @@ def upsert_contacts(session: Session, source: str, contacts: list[Contact], poli
         policy = policy_for(new.queue, new.channel)
         new.response_due_at = response_due_at(new, policy)
         delta.contacts[(source, source_id)] = live_fact(new)
-        fed = (new.queue, new.channel, source)  # which source feeds the queue: its tile goes stale with it
-        if fed not in delta.arrivals or new.arrived_at > delta.arrivals[fed]:
-            delta.arrivals[fed] = new.arrived_at
+        # which source feeds the queue: its tile goes stale with it
+        keep_latest(delta.arrivals, (new.queue, new.channel, source), new.arrived_at)
         if old is not None:
             if _written(new) == _written(old):
                 continue  # sent again unchanged: it adds what it takes away
