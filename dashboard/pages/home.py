@@ -9,6 +9,7 @@ from dash import Input, Output, dcc, html
 
 from collectors.snapshot import read_snapshots
 from dashboard import context, ids
+from dashboard.alerts.values import longest_wait_seconds, oldest_unanswered_seconds
 from dashboard.freshness import freshness, snapshot_stale, stale_since
 from dashboard.i18n import format as fmt
 from dashboard.i18n import pick_language, t
@@ -51,19 +52,19 @@ def _tile(payload: dict, stale: str | None, language: str, settings, now: dateti
     """One queue's figures; ``stale``: since when they are stale (``freshness.stale_since``), None when live."""
     today = Counts(**payload["counts"]["today"])
     live = payload["live"]
-    oldest = live.get("oldest_arrived_at")
-    wait = (now - datetime.fromisoformat(oldest)).total_seconds() if oldest else 0.0
     taken_at = datetime.fromisoformat(payload["taken_at"])
     channel = payload["channel"]
     if payload["async"]:
         figures = [figure_block(t("metric.backlog", language), fmt.number(live["waiting"]), big=True, data_id="waiting"),
-                   figure_block(t("metric.oldest_unanswered", language), fmt.duration(wait)),
+                   figure_block(t("metric.oldest_unanswered", language),
+                                fmt.duration(oldest_unanswered_seconds(payload, now))),  # empty backlog: a dash
                    figure_block(t("metric.response_sla", language), fmt.percent(ratios.response_sla(today)),
                                 data_id="response_sla")]
     else:
         form = payload["policy"]["service_level_form"]
         figures = [figure_block(t("metric.waiting", language), fmt.number(live["waiting"]), big=True, data_id="waiting"),
-                   figure_block(t("metric.longest_wait", language), fmt.duration(wait), data_id="longest_wait"),
+                   figure_block(t("metric.longest_wait", language), fmt.duration(longest_wait_seconds(payload, now)),
+                                data_id="longest_wait"),
                    figure_block(t("metric.service_level_today", language),
                                 fmt.percent(ratios.service_level(today, form)), data_id="service_level",
                                 hint=f"{int(payload['policy']['service_level_target'] * 100)}/"
