@@ -8,6 +8,7 @@ but never free text.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -25,14 +26,16 @@ def _short(raw: object) -> str:
 
 
 def _number(raw: object) -> float:
+    """A finite number: "nan" and "inf" are refused (they would poison every sum they enter)."""
     if isinstance(raw, bool):
         raise ValueError(f"not a number: {raw!r}")
-    if isinstance(raw, (int, float, Decimal)):
-        return float(raw)
     try:
-        return float(str(raw).strip())
+        number = float(raw) if isinstance(raw, (int, float, Decimal)) else float(str(raw).strip())
     except ValueError:
         raise ValueError(f"not a number: {_short(raw)!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {_short(raw)!r}")
+    return number
 
 
 def to_datetime(raw: object, fmt: str, tz: ZoneInfo | timezone) -> datetime:

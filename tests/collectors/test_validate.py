@@ -60,3 +60,12 @@ def test_units_are_explicit():
     assert to_int("3") == 3 and to_bool("Y") is True and to_bool("no") is False
     with pytest.raises(ValueError):
         to_int("3.5")
+
+
+@pytest.mark.parametrize("raw", ["nan", "NaN", "inf", "-Infinity", float("nan"), float("inf")])
+def test_a_number_that_is_not_finite_is_refused_with_what_was_read(raw):
+    # float() reads all of these; stored, one NaN would turn every sum it entered into NaN
+    with pytest.raises(ValueError, match="not a finite number"):
+        to_seconds(raw, "s")
+    with pytest.raises(ValueError, match="not a finite number"):
+        to_int(raw)
