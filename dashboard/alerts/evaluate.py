@@ -9,8 +9,8 @@ same transaction as the snapshot they were read from.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import datetime
+from operator import attrgetter
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,14 +20,21 @@ from dashboard.alerts.rules import SOURCE_METRIC, Rule, rules_for, seed_rules, t
 from dashboard.alerts.values import display, queue_values, silent_intervals
 from dashboard.i18n import t
 from dashboard.settings import Settings
+from dashboard.store.bulk import insert_statement, update_statement
 from dashboard.store.models import AlertEventRow, AlertRow, AlertRuleRow
 
 log = logging.getLogger(__name__)
 ALERT_FIELDS = ("state", "severity", "value", "pending_since", "fired_at", "resolved_at", "last_breach_at",
                 "acknowledged_by", "acknowledged_at", "reason")
+ALERT_COLUMNS = (AlertRow.id, AlertRow.rule_id, AlertRow.subject, *(getattr(AlertRow, name) for name in ALERT_FIELDS))
+STORED = tuple(name for name in ALERT_FIELDS if name != "reason")  # the reason changes with a transition only
+_stored = attrgetter(*STORED)
+ALERTS = AlertRow.__table__
+EVENT_COLUMNS = ("alert_id", "at", "from_state", "to_state", "severity", "value", "reason", "notified")
 
 
-def to_alert(row: AlertRow | None) -> machine.Alert:
+def to_alert(row) -> machine.Alert:
+    """The state machine's alert of a stored one (an ORM row or a plain row of ``ALERT_COLUMNS``)."""
     if row is None:
         return machine.Alert()
     return machine.Alert(**{name: getattr(row, name) for name in ALERT_FIELDS})
@@ -55,14 +62,16 @@ def _queue_values(snapshots: dict, now: datetime) -> dict[str, tuple[dict, dict 
     return out
 
 
-def _subjects(rule: Rule, snapshots: dict, values_by_queue: dict, now: datetime, settings: Settings):
-    """(subject, value) pairs this rule reads now; an unreadable value comes back as ``state.Error``."""
+def _subjects(rule: Rule, queues: set[str] | None, snapshots: dict, values_by_queue: dict, now: datetime,
+              settings: Settings):
+    """(subject, value) pairs this rule reads now, of the ``queues`` it governs (``_effective``; None
+    for the sources' rule); an unreadable value comes back as ``state.Error``."""
     if rule.metric == SOURCE_METRIC:
         for source in snapshots.get(("sources", "all"), {}).get("sources", []):
             yield source["name"], silent_intervals(source, now, settings.poll_seconds)
         return
-    for queue, (payload, values) in values_by_queue.items():
-        if rules_for([rule], queue, payload["channel"]) == {}:
+    for queue, (_, values) in values_by_queue.items():
+        if queue not in queues:
             continue
         if isinstance(values, machine.Error):
             yield queue, values
@@ -80,7 +89,7 @@ def _effective(rules: list[Rule], snapshots: dict) -> list[tuple[Rule, set[str] 
     return [(rule, None if rule.metric == SOURCE_METRIC else governed.get(id(rule), set())) for rule in rules]
 
 
-def evaluate_alerts(session: Session, settings: Settings, snapshots: dict, now: datetime) -> list[AlertEventRow]:
+def evaluate_alerts(session: Session, settings: Settings, snapshots: dict, now: datetime) -> list[dict]:
     """``step_alerts`` in a savepoint: a fault in the rules is logged and never loses the snapshot."""
     try:
         with session.begin_nested():
@@ -90,31 +99,42 @@ def evaluate_alerts(session: Session, settings: Settings, snapshots: dict, now: 
         return []
 
 
-def step_alerts(session: Session, settings: Settings, snapshots: dict, now: datetime) -> list[AlertEventRow]:
-    """Step every rule for every subject at ``now``; returns the transitions stored."""
+def step_alerts(session: Session, settings: Settings, snapshots: dict, now: datetime) -> list[dict]:
+    """Step every rule for every subject at ``now``; returns the transitions stored.
+
+    Plain rows in, bulk updates and inserts out (``store.bulk``): the collector runs this every
+    tick for every rule and queue, and the ORM's unit of work cost more than the evaluation.
+    """
     rules = seed_rules(session, settings, now)
-    rows = {(row.rule_id, row.subject): row for row in session.scalars(select(AlertRow))}
+    rows = {(row.rule_id, row.subject): row for row in session.execute(select(*ALERT_COLUMNS))}
     values_by_queue = _queue_values(snapshots, now)
-    events = []
+    changed, moved, events = [], [], []  # rows changed, rows changed by a transition, transitions
     for rule, queues in _effective(rules, snapshots):
-        for subject, value in _subjects(rule, snapshots, values_by_queue, now, settings):
-            if queues is not None and subject not in queues:
-                continue
+        for subject, value in _subjects(rule, queues, snapshots, values_by_queue, now, settings):
             row = rows.get((rule.id, subject))
             before = to_alert(row)
             alert, transition = machine.step(rule, before, value, now)
-            if transition is None and (row is None or replace(alert, reason=None) == replace(before, reason=None)):
+            if transition is None and (row is None or _stored(alert) == _stored(before)):
                 continue  # an OK alert that never changed needs no row, an unchanged one no write
-            row = row or _new_row(session, rule, subject)
-            _store(row, alert, now)
-            if transition is not None:
-                events.append(_event(session, row, rule, subject, transition, now, settings.language))
-    return events
+            alert_id = row.id if row is not None else _new_row(session, rule, subject).id
+            if transition is None:
+                changed.append((*_stored(alert), now, alert_id))
+                continue
+            reason = reason_text(rule, subject, transition, settings.language)
+            moved.append((*_stored(alert), now, reason, alert_id))
+            events.append((alert_id, now, transition.from_state, transition.to_state, transition.severity,
+                           transition.value, reason, False))
+    update_statement(session, ALERTS, (*STORED, "evaluated_at")).run(session, changed)
+    update_statement(session, ALERTS, (*STORED, "evaluated_at", "reason")).run(session, moved)
+    if events:
+        insert_statement(session, AlertEventRow.__table__, EVENT_COLUMNS).run(session, events)
+    return [dict(zip(EVENT_COLUMNS, event)) for event in events]
 
 
 def _new_row(session: Session, rule: Rule, subject: str) -> AlertRow:
     row = AlertRow(rule_id=rule.id, subject=subject, state=machine.OK)
     session.add(row)
+    session.flush()
     return row
 
 

@@ -141,7 +141,8 @@ def configured_rules(settings: Settings) -> list[Rule]:
     return rules
 
 
-def to_rule(row: AlertRuleRow) -> Rule:
+def to_rule(row) -> Rule:
+    """The rule of a stored row (an ORM row or a plain row of its table's columns)."""
     return Rule(metric=row.metric, direction=row.direction, warning=row.warning, critical=row.critical,
                 recovery=row.recovery, hold=timedelta(seconds=row.hold_seconds or 0),
                 keep_firing=timedelta(seconds=row.keep_firing_seconds or 0), queue=row.queue, channel=row.channel,
@@ -150,7 +151,8 @@ def to_rule(row: AlertRuleRow) -> Rule:
 
 
 def load_rules(session: Session) -> list[Rule]:
-    return [to_rule(row) for row in session.scalars(select(AlertRuleRow).order_by(AlertRuleRow.id))]
+    table = AlertRuleRow.__table__  # plain rows: read every tick by the collector
+    return [to_rule(row) for row in session.execute(select(*table.c).order_by(table.c.id))]
 
 
 def seed_rules(session: Session, settings: Settings, now: datetime) -> list[Rule]:
