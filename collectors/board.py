@@ -8,9 +8,10 @@ re-encodes and re-counts only the agents it touched.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+
+import orjson
 
 
 @dataclass(slots=True)
@@ -85,7 +86,7 @@ class AgentBoard:
         shown = {"agent_id": agent_id, "name": name or agent_id, "team": team, "state": state, "reason": reason,
                  "since": started_at.isoformat(), "held": held, "skills": list(skills)}
         staffing = None if state == "offline" else (tuple(skills), state)
-        entry = _Entry((team or "", shown["name"], key), shown, json.dumps(shown), staffing)
+        entry = _Entry((team or "", shown["name"], key), shown, orjson.dumps(shown).decode(), staffing)
         old = self._entries.get(key)
         if old is not None:
             self._count(old.staffing, -1)

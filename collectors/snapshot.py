@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from collectors.live import LiveState
-from dashboard.metrics.counts import Counts, is_async
+from dashboard.metrics.counts import Counts, is_async, total
 from dashboard.metrics.windows import live_windows
 from dashboard.settings import Settings
 from dashboard.store.models import SnapshotRow, SourceStateRow
@@ -87,7 +87,7 @@ def build_snapshots(session: Session, settings: Settings, now: datetime,
         for queue, channel in queues:
             groups[key_of(queue, channel)].append((queue, channel))
         for key, members in groups.items():
-            merged = {n: sum((counts.get(m, {}).get(n, Counts()) for m in members), Counts()) for n in starts}
+            merged = {n: total(counts[m][n] for m in members if m in counts) for n in starts}
             lives = [live.get(m, empty_live) for m in members]
             oldest = [entry["oldest_arrived_at"] for entry in lives if entry["oldest_arrived_at"]]
             merged_live = {k: sum(entry[k] for entry in lives) for k in ("waiting", "past_50", "past_75", "past_100")}
@@ -108,7 +108,7 @@ def write_snapshots(session: Session, settings: Settings, now: datetime,
     session.execute(delete(SnapshotRow))
     session.execute(insert(SnapshotRow.__table__),  # plain rows: one statement, no unit of work
                     [{"scope": scope, "key": key, "taken_at": now,
-                      "payload": encoded.get((scope, key)) or json.dumps(payload, default=str)}
+                      "payload": encoded.get((scope, key)) or _dumps(payload)}
                      for (scope, key), payload in snapshots.items()])
     return snapshots
 
@@ -124,6 +124,12 @@ def read_snapshots(session: Session, scopes: tuple[str, ...] | None = None) -> d
     if scopes is not None:
         query = query.where(table.c.scope.in_(scopes))
     return {(scope, key): _loads(payload) for scope, key, payload in session.execute(query)}
+
+
+def _dumps(payload: dict) -> str:
+    """JSON text of a payload: orjson, a fifth of ``json``'s time, every tick for every scope. The
+    sources refuse non-finite numbers (``sources.values``), so no NaN reaches a payload."""
+    return orjson.dumps(payload, default=str).decode()
 
 
 def _loads(text: str):
@@ -142,4 +148,4 @@ def source_health(session: Session) -> list[dict]:
              "last_error": row.last_error, "consecutive_failures": row.consecutive_failures or 0,
              "accepted": row.accepted, "rejected": row.rejected, "skipped": row.skipped,
              "rejected_by_reason": json.loads(row.rejected_by_reason or "{}")}
-            for row in session.scalars(select(SourceStateRow).where(SourceStateRow.kind != "internal"))]
+            for row in session.execute(select(*SourceStateRow.__table__.c).where(SourceStateRow.kind != "internal"))]

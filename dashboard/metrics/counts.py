@@ -88,10 +88,9 @@ _values = operator.attrgetter(*COUNT_FIELDS)
 
 
 def total(items: Iterable[Counts]) -> Counts:
-    result = Counts()
-    for item in items:
-        result = result + item
-    return result
+    """The sum of ``items``, field by field in one pass (the snapshot sums 40 queues per channel every tick)."""
+    columns = list(zip(*map(_values, items)))
+    return Counts(*map(sum, columns)) if columns else Counts()
 
 
 @dataclass(frozen=True, slots=True)
