@@ -24,6 +24,7 @@ clock (``write.clock_batches``), and memory that did not see every number is rel
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class LiveState:
     held: Counter = field(default_factory=Counter)  # agent -> live conversations
     board: AgentBoard = field(default_factory=AgentBoard)  # open agent states and the agents' details
     arrivals: dict = field(default_factory=dict)  # (queue, channel) -> {source: its latest arrival there}
+    journal: dict = field(default_factory=dict)  # journal id -> ``journal.Entry`` whose facts are taken in
+    filed_at: datetime | None = None  # when this collector last filed the journal
     # held by whoever changes or reads it: polls (``follow``) and the live job may run in parallel
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
@@ -92,7 +95,7 @@ class LiveState:
                 select(AgentRow.agent_id, AgentRow.name, AgentRow.team, AgentRow.skills)):
             fresh.board.set_agent(agent_id, (name, team, tuple(skill for skill in (skills or "").split(",") if skill)))
         fresh.board.refresh(fresh.held)
-        fresh.lock = self.lock
+        fresh.lock, fresh.filed_at = self.lock, self.filed_at  # the journal's facts are taken in again
         self.__dict__.update(fresh.__dict__)
 
     def apply(self, delta: RollupDelta, batches: int) -> None:
@@ -100,6 +103,11 @@ class LiveState:
         for (at, queue, channel), amounts in changes(delta.queues):
             if at >= self.floor:
                 self._add_interval((queue, channel), at, amounts)
+        self.take_facts(delta)
+        self.batches = batches
+
+    def take_facts(self, delta: RollupDelta) -> None:
+        """Take in the live facts of records (a batch's, or journal rows' not filed yet)."""
         for key, fact in delta.contacts.items():
             self._set_contact(key, fact)
         for fed, latest in delta.arrivals.items():
@@ -109,7 +117,6 @@ class LiveState:
         for agent_id, details in delta.agent_details.items():
             self.board.set_agent(agent_id, details)
         self.board.refresh(self.held)
-        self.batches = batches
 
     def follow(self, delta: RollupDelta, number: int) -> None:
         """Take in a committed batch numbered ``number`` if nothing came between; else reload later.
@@ -205,5 +212,4 @@ class LiveState:
 
 
 def _add(total: list, amounts: list, sign: int = 1) -> None:
-    for index, amount in enumerate(amounts):
-        total[index] += sign * amount
+    total[:] = map(operator.add if sign > 0 else operator.sub, total, amounts)

@@ -18,6 +18,7 @@ from functools import lru_cache
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from collectors import journal
 from collectors.live import LiveState
 from collectors.sources.base import Source
 from dashboard.metrics.counts import ContactPolicy
@@ -27,7 +28,8 @@ from dashboard.store.days import refresh_days
 from dashboard.store.db import session_scope
 from dashboard.store.models import CollectorRow, RejectionRow, SourceStateRow
 from dashboard.store.deltas import RollupDelta, apply_delta
-from dashboard.store.write import (clock_time, expire_responses, rollup_clock, stamp_clock, upsert_agents,
+from dashboard.store.write import (clock_batches, clock_time, expire_responses, rollup_clock, stamp_clock,
+                                   upsert_agents,
                                    upsert_contacts, upsert_states, upsert_surveys)
 
 log = logging.getLogger(__name__)
@@ -86,20 +88,41 @@ def _source_state(session: Session, name: str, kind: str) -> SourceStateRow:
 def apply_batch(session: Session, settings: Settings, source_name: str, source_kind: str, batch: Batch,
                 cursor: dict, now: datetime) -> StoreResult:
     """Store one batch and its source's cursor and status in the caller's transaction."""
-    policy_for = policy_resolver(settings)
     clock = rollup_clock(session)
     through = clock_time(clock, default=now)
     delta = RollupDelta(tz=settings.tz)
+    file_records(session, settings, source_name, batch, through, now, delta)
+    number = advance_clock(session, clock, policy_resolver(settings), through, now, delta)
+    apply_delta(session, delta)
+    refresh_days(session, settings, delta)
+    _record_poll(session, source_name, source_kind, batch, cursor, now)
+    return StoreResult(accepted=len(batch), rejected=len(batch.rejections), skipped=batch.skipped, delta=delta,
+                       number=number)
+
+
+def file_records(session: Session, settings: Settings, source_name: str, batch: Batch, through: datetime,
+                 now: datetime, delta: RollupDelta) -> None:
+    """Write one source's records (contacts, journeys, states, surveys) and add what they change to ``delta``."""
+    policy_for = policy_resolver(settings)
     with session.no_autoflush:  # flushed explicitly where a query must see the batch's rows
         upsert_agents(session, batch.agents, delta)
         upsert_contacts(session, source_name, batch.contacts, policy_for, through, now, delta)
         upsert_states(session, source_name, batch.states, delta)
         session.flush()
         upsert_surveys(session, source_name, batch.surveys, delta)
-        number = advance_clock(session, clock, policy_for, through, now, delta)
-        apply_delta(session, delta)
-        refresh_days(session, settings, delta)
 
+
+def journal_batch(session: Session, source_name: str, source_kind: str, batch: Batch, cursor: dict,
+                  now: datetime) -> StoreResult:
+    """Journal one batch with its source's cursor and status in the caller's transaction; the
+    collector's live job files it (``refresh_live``)."""
+    journal.append(session, source_name, batch, now)
+    _record_poll(session, source_name, source_kind, batch, cursor, now)
+    return StoreResult(accepted=len(batch), rejected=len(batch.rejections), skipped=batch.skipped)
+
+
+def _record_poll(session: Session, source_name: str, source_kind: str, batch: Batch, cursor: dict,
+                 now: datetime) -> None:
     state = _source_state(session, source_name, source_kind)
     state.kind = source_kind
     state.cursor = json.dumps(cursor, sort_keys=True, default=str)
@@ -109,8 +132,6 @@ def apply_batch(session: Session, settings: Settings, source_name: str, source_k
     state.rejected += len(batch.rejections)
     state.skipped += batch.skipped
     _record_rejections(session, state, batch, now)
-    return StoreResult(accepted=len(batch), rejected=len(batch.rejections), skipped=batch.skipped, delta=delta,
-                       number=number)
 
 
 def advance_clock(session: Session, clock: SourceStateRow, policy_for, through: datetime, now: datetime,
@@ -140,12 +161,15 @@ def _record_rejections(session: Session, state: SourceStateRow, batch: Batch, no
 
 
 def store_batch(engine: Engine, settings: Settings, source_name: str, source_kind: str, batch: Batch,
-                cursor: dict, now: datetime, live: LiveState | None = None) -> StoreResult:
+                cursor: dict, now: datetime, live: LiveState | None = None, journaled: bool = False) -> StoreResult:
     """Store one batch in its own transaction: all of it with its cursor, or nothing.
 
-    ``live``: the collector's memory of today, told what the batch changed once it is committed.
+    ``journaled``: only journal it (the collector's way: its live job files it); else file it
+    now. ``live``: the collector's memory of today, told what a filed batch changed once committed.
     """
     with session_scope(engine) as session:
+        if journaled:
+            return journal_batch(session, source_name, source_kind, batch, cursor, now)
         result = apply_batch(session, settings, source_name, source_kind, batch, cursor, now)
     if live is not None:
         live.follow(result.delta, result.number)
@@ -161,12 +185,12 @@ def record_failure(engine: Engine, source_name: str, source_kind: str, error: st
 
 
 def poll_once(engine: Engine, settings: Settings, source: Source, now: datetime,
-              live: LiveState | None = None) -> PollOutcome:
-    """Poll one source and store what it returned; a failure is recorded, never raised."""
+              live: LiveState | None = None, journaled: bool = False) -> PollOutcome:
+    """Poll one source and store (or only journal) what it returned; a failure is recorded, never raised."""
     try:
         cursor = load_cursor(engine, source.name)
         batch, next_cursor = source.poll(cursor, now)
-        result = store_batch(engine, settings, source.name, source.kind, batch, next_cursor, now, live)
+        result = store_batch(engine, settings, source.name, source.kind, batch, next_cursor, now, live, journaled)
     except Exception as error:  # noqa: BLE001 - any fault of a source is recorded and retried
         message = f"{type(error).__name__}: {error}"
         log.exception("poll of source %s failed: %s", source.name, message)
@@ -179,11 +203,14 @@ def poll_once(engine: Engine, settings: Settings, source: Source, now: datetime,
 
 
 def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str = "collector",
-                 live: LiveState | None = None) -> dict:
-    """Move the roll-up clock to ``now``, rewrite the live snapshot and beat the collector's heart.
+                 live: LiveState | None = None, file: bool | None = None) -> dict:
+    """File the journal when due, rewrite the live snapshot and beat the collector's heart.
 
     ``live``: the collector's memory of today (``collectors.live``), brought up to date here
     and read instead of the store; without it (a command, a test) it is read from the store.
+    The journal's new rows' live facts are taken in at once; the rows are filed (contacts,
+    roll-ups, the roll-up clock moved to ``now``) every ``file_seconds``, or when ``file``
+    says so (True: now; False: not now; None: when due).
     """
     from collectors.snapshot import window_starts, write_snapshots
     from dashboard.alerts.evaluate import evaluate_alerts
@@ -193,17 +220,25 @@ def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str =
     try:
         with live.lock, session_scope(engine) as session:
             clock = rollup_clock(session)
-            delta = RollupDelta(tz=settings.tz)
-            number = advance_clock(session, clock, policy_resolver(settings), clock_time(clock, default=now), now,
-                                   delta)
-            apply_delta(session, delta)
-            refresh_days(session, settings, delta)
+            new = journal.read_new(session, live.journal)
+            if file is None:
+                file = live.filed_at is None or (now - live.filed_at).total_seconds() >= settings.file_seconds
+            trusted = clock_batches(clock)  # the number the memory must hold to be brought up to date
+            filed, number = None, trusted
+            if file:
+                filed, number = _file_journal(session, settings, clock, list(live.journal.values()), now)
+                live.journal.clear()
+                live.filed_at = now
             floor = min(window_starts(now, settings).values())
-            if live.batches == number - 1 and floor >= live.floor:
-                live.apply(delta, number)
+            if live.batches == trusted and floor >= live.floor:
+                if filed is not None:
+                    live.apply(filed.counts_only(), number)  # its facts were taken in from the journal
                 live.move_floor(floor)
+                live.take_facts(journal.facts(new, settings.tz))
             else:
                 live.load(session, floor, number)
+                live.journal.clear()
+                live.take_facts(journal.facts(journal.read_new(session, live.journal), settings.tz))
             snapshots = write_snapshots(session, settings, now, live)
             evaluate_alerts(session, settings, snapshots, now)
             heartbeat = session.get(CollectorRow, "collector") or CollectorRow(name="collector", owner=owner,
@@ -215,3 +250,18 @@ def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str =
         live.forget()  # what it took in may not have been committed
         raise
     return snapshots
+
+
+def _file_journal(session: Session, settings: Settings, clock: SourceStateRow, entries: list[journal.Entry],
+                  now: datetime) -> tuple[RollupDelta, int]:
+    """File the journal's rows (all sources, in journal order), move the roll-up clock to ``now``
+    and delete the rows, in the caller's transaction; returns what changed and the clock number."""
+    through = clock_time(clock, default=now)
+    delta = RollupDelta(tz=settings.tz)
+    for source_name, batch in journal.merged(entries).items():
+        file_records(session, settings, source_name, batch, through, now, delta)
+    number = advance_clock(session, clock, policy_resolver(settings), through, now, delta)
+    apply_delta(session, delta)
+    refresh_days(session, settings, delta)
+    journal.forget(session, entries)
+    return delta, number

@@ -82,7 +82,7 @@ class Collector:
     def poll(self, source: Source) -> None:
         if not self.holds(source_key(source.name)):
             return
-        outcome = poll_once(self.engine, self.settings, source, self.clock(), self.live)
+        outcome = poll_once(self.engine, self.settings, source, self.clock(), self.live, journaled=True)
         if outcome.ok and (outcome.accepted or outcome.rejected):
             self.refresh()
 
@@ -92,12 +92,14 @@ class Collector:
         if self.refreshed_at is None or time.monotonic() - self.refreshed_at >= self.settings.poll_seconds / 2:
             self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, file: bool | None = None) -> None:
+        """Refresh the live view; ``file``: file the journal now (True), or when due (None)."""
         if not self.holds(COLLECTOR):
             return
         self.refreshed_at = time.monotonic()
         try:
-            snapshots = refresh_live(self.engine, self.settings, self.clock(), owner=self.owner, live=self.live)
+            snapshots = refresh_live(self.engine, self.settings, self.clock(), owner=self.owner, live=self.live,
+                                     file=file)
             for hook in self.after_refresh:
                 hook(snapshots)
         except Exception:  # noqa: BLE001 - logged; the next tick tries again
@@ -116,12 +118,13 @@ class Collector:
         """Everything once, in order: every source this collector may poll, then the live view.
 
         Run before the scheduler starts, so the first catch-up (hours of a source's
-        history) is done before the first page is served, not as overrunning jobs.
+        history) is done before the first page is served, not as overrunning jobs; what
+        was journaled is filed at once.
         """
         for source in self.sources:
             if self.holds(source_key(source.name)):
-                poll_once(self.engine, self.settings, source, self.clock(), self.live)
-        self.refresh()
+                poll_once(self.engine, self.settings, source, self.clock(), self.live, journaled=True)
+        self.refresh(file=True)
 
 
 def build_scheduler(collector: Collector, blocking: bool = False):

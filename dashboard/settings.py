@@ -52,6 +52,7 @@ class Settings:
     timezone: str = "UTC"
     day_reset_hour: int = 0
     poll_seconds: float = 5.0
+    file_seconds: float = 0.0  # how often the collector files its journal into contacts and roll-ups (0: every tick)
     short_abandon_seconds: float = 5.0
     service_level_form: str = "abandons_count"
     service_level_target: float = 0.8
@@ -196,6 +197,7 @@ PARSERS: dict[str, Callable[[str, object], Any]] = {
     "timezone": _timezone,
     "day_reset_hour": _number("a whole hour from 0 to 23", 0, 23, integer=True),
     "poll_seconds": _number("a number of seconds from 0.2 to 3600", 0.2, 3600),
+    "file_seconds": _number("a number of seconds from 0 (every tick) to 300", 0, 300),
     "short_abandon_seconds": _number("a number of seconds from 0 to 600", 0, 600),
     "service_level_form": _choice(SERVICE_LEVEL_FORMS),
     "service_level_target": _number("a fraction from 0 to 1, such as 0.8", 0, 1),

@@ -17,7 +17,7 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.metrics.counts import COUNT_FIELDS, Entry
+from dashboard.metrics.counts import COUNT_FIELDS, Entry, is_async
 from dashboard.store.bulk import upsert_statement
 from dashboard.store.db import chunks
 from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, IntervalStatRow,
@@ -61,14 +61,33 @@ class RollupDelta:
                     row = agents[(at, agent_id, queue, channel)] = [0] * width
                 row[index] += amount
 
+    # the live facts: what the collector's memory of today takes from each record's last version
+
+    def note_contact(self, source: str, contact) -> None:
+        self.contacts[(source, contact.source_id)] = live_fact(contact)
+        # which source feeds the queue: its tile goes stale with it
+        keep_latest(self.arrivals, (contact.queue, contact.channel, source), contact.arrived_at)
+
+    def note_state(self, source: str, state) -> None:
+        self.states_open[(source, state.source_id)] = (None if state.ended_at is not None else (
+            state.agent_id, state.state, state.reason, state.started_at.astimezone(timezone.utc)))
+
+    def note_agent(self, agent) -> None:
+        self.agent_details[agent.agent_id] = (agent.name, agent.team, tuple(skill for skill in agent.skills if skill))
+
+    def counts_only(self) -> RollupDelta:
+        """The same roll-up changes without the live facts (taken in already from the journal)."""
+        return RollupDelta(queues=self.queues, agents=self.agents, states=self.states,
+                           customer_weeks=self.customer_weeks, tz=self.tz)
+
 
 def live_fact(contact) -> tuple | None:
-    """What the live view holds of a stored contact: waiting in its queue (not answered, abandoned or
+    """What the live view holds of a contact: waiting in its queue (not answered, abandoned or
     ended), a live conversation of its agent (answered, not ended, synchronous: no response target),
     or nothing."""
     if contact.answered_at is None and contact.abandoned_at is None and contact.ended_at is None:
         return ("waiting", contact.queue, contact.channel, contact.arrived_at.astimezone(timezone.utc))
-    if contact.answered_at is not None and contact.ended_at is None and contact.response_due_at is None:
+    if contact.answered_at is not None and contact.ended_at is None and not is_async(contact.channel):
         return ("held", contact.agent_id) if contact.agent_id else None
     return None
 

@@ -172,6 +172,20 @@ class RejectionRow(Base):
     reason: Mapped[str] = mapped_column(Text)
 
 
+class JournalRow(Base):
+    """One poll's records, kept as they came until the collector files them into contacts and
+    roll-ups (``collectors.journal``). Written with the source's cursor in one transaction, so a
+    batch is never lost between the poll and the filing, and never filed twice (filing deletes it)."""
+
+    __tablename__ = "journal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    polled_at: Mapped[datetime]
+    records: Mapped[int] = mapped_column(Integer)  # how many records the payload holds
+    payload: Mapped[str] = mapped_column(Text)  # JSON: {"contacts": [...], "states": [...], ...}
+
+
 class _Counts:
     """The additive columns shared by the queue and agent roll-ups (METRICS.md names)."""
 

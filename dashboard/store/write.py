@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import operator
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Callable
 
@@ -28,7 +28,7 @@ from dashboard.metrics.windows import site_week
 from dashboard.records import Agent, AgentStateInterval, Contact, SurveyResponse
 from dashboard.store.bulk import insert_statement, update_statement
 from dashboard.store.db import chunks
-from dashboard.store.deltas import RollupDelta, add_amounts, keep_latest, live_fact
+from dashboard.store.deltas import RollupDelta, add_amounts
 from dashboard.store.models import AgentRow, AgentStateRow, ContactRow, SourceStateRow, SurveyRow
 
 ROLLUP_CLOCK = "_rollups"
@@ -83,7 +83,7 @@ def upsert_agents(session: Session, agents: list[Agent], delta: RollupDelta) -> 
             session.add(row)
         row.source, row.name, row.team = agent.source, agent.name, agent.team
         row.skills = ",".join(agent.skills)
-        delta.agent_details[agent.agent_id] = (agent.name, agent.team, tuple(skill for skill in agent.skills if skill))
+        delta.note_agent(agent)
 
 
 def _load(session: Session, model, source: str, keys: list[str]) -> dict[str, object]:
@@ -140,9 +140,7 @@ def upsert_contacts(session: Session, source: str, contacts: list[Contact], poli
         old = stored.get(source_id)
         policy = policy_for(new.queue, new.channel)
         new.response_due_at = response_due_at(new, policy)
-        delta.contacts[(source, source_id)] = live_fact(new)
-        # which source feeds the queue: its tile goes stale with it
-        keep_latest(delta.arrivals, (new.queue, new.channel, source), new.arrived_at)
+        delta.note_contact(source, new)
         if old is not None:
             if _written(new) == _written(old):
                 continue  # sent again unchanged: it adds what it takes away
@@ -287,8 +285,7 @@ def upsert_states(session: Session, source: str, states: list[AgentStateInterval
                 add_amounts(delta.states, (key[0], row.agent_id, key[1], key[2]), [-seconds])
         for name in STATE_FIELDS:
             setattr(row, name, getattr(state, name))
-        delta.states_open[(source, source_id)] = (None if state.ended_at is not None else (
-            state.agent_id, state.state, state.reason, state.started_at.astimezone(timezone.utc)))
+        delta.note_state(source, state)
         for key, seconds in state_contributions(row).items():
             add_amounts(delta.states, (key[0], row.agent_id, key[1], key[2]), [seconds])
     return len(latest)

@@ -1,0 +1,137 @@
+"""The journal: each poll's records kept as they came, until the collector files them in bulk.
+
+A poll writes its batch here with the source's cursor in one small transaction
+(``append``); the collector's live job takes the new rows' live facts into its memory
+of today at once (waiting contacts, live conversations, agent states) and files the
+rows every ``file_seconds`` (``collectors.pipeline.refresh_live``): contacts, journeys
+and roll-ups written for several polls at once, then the rows deleted in the same
+transaction. So a batch is stored once it is journaled, filed exactly once, and a
+collector that stops between the two files it when it starts again.
+
+The payload is JSON (orjson): the records' fields, times in ISO 8601 with their offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+
+import orjson
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from dashboard.records import Agent, AgentStateInterval, Batch, Contact, SurveyResponse
+from dashboard.store.db import chunks
+from dashboard.store.deltas import RollupDelta
+from dashboard.store.models import JournalRow
+
+KINDS = {"contacts": (Contact, ("arrived_at", "answered_at", "abandoned_at", "ended_at")),
+         "states": (AgentStateInterval, ("started_at", "ended_at")),
+         "surveys": (SurveyResponse, ("responded_at",)),
+         "agents": (Agent, ())}
+
+
+@dataclass
+class Entry:
+    """One journal row, read back: its id, its source and its records as parsed JSON (times as text).
+
+    The live facts are read from the parsed records at once (``facts``); the records are made
+    into ``Contact``s and the rest only when filed (``batch``), off the tick that read them.
+    """
+
+    id: int
+    source: str
+    records: dict  # kind -> [field values]
+    _batch: Batch | None = None
+
+    @property
+    def batch(self) -> Batch:
+        if self._batch is None:
+            self._batch = _batch_of(self.records)
+        return self._batch
+
+
+def records_of(batch: Batch) -> int:
+    return sum(len(getattr(batch, kind)) for kind in KINDS)
+
+
+def encode(batch: Batch) -> str:
+    return orjson.dumps({kind: getattr(batch, kind) for kind in KINDS if getattr(batch, kind)}).decode()
+
+
+def decode(payload: str) -> Batch:
+    """The records of a payload written by ``encode``."""
+    return _batch_of(orjson.loads(payload))
+
+
+def _batch_of(records: dict) -> Batch:
+    batch = Batch()
+    for kind, (record, times) in KINDS.items():
+        for values in records.get(kind, ()):
+            values = {**values, **{name: _time(values.get(name)) for name in times}}
+            if kind == "agents":
+                values["skills"] = tuple(values.get("skills") or ())
+            getattr(batch, kind).append(record(**values))
+    return batch
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _view(values: dict, times: tuple[str, ...]) -> SimpleNamespace:
+    """A record's parsed values with the named times made ``datetime``s (what the live facts read)."""
+    return SimpleNamespace(**{**values, **{name: _time(values.get(name)) for name in times}})
+
+
+def append(session: Session, source: str, batch: Batch, polled_at: datetime) -> None:
+    """Journal a batch's records in the caller's transaction (the one that moves the source's cursor)."""
+    records = records_of(batch)
+    if records:
+        session.add(JournalRow(source=source, polled_at=polled_at, records=records, payload=encode(batch)))
+
+
+def read_new(session: Session, known: dict[int, Entry]) -> list[Entry]:
+    """The journal rows not in ``known`` (id → entry), decoded, in the order they were written;
+    ``known`` keeps only the rows still in the journal (others were filed) and gains the new ones."""
+    ids = set(session.scalars(select(JournalRow.id)))
+    for gone in set(known) - ids:
+        del known[gone]
+    new = []
+    for chunk in chunks(sorted(ids - set(known))):
+        for id_, source, payload in session.execute(
+                select(JournalRow.id, JournalRow.source, JournalRow.payload).where(JournalRow.id.in_(chunk))):
+            new.append(Entry(id_, source, orjson.loads(payload)))
+    new.sort(key=lambda entry: entry.id)
+    known.update((entry.id, entry) for entry in new)
+    return new
+
+
+def merged(entries: list[Entry]) -> dict[str, Batch]:
+    """Each source's records of ``entries``, in journal order (a record's last version comes last)."""
+    by_source: dict[str, Batch] = {}
+    for entry in sorted(entries, key=lambda entry: entry.id):
+        batch = by_source.setdefault(entry.source, Batch())
+        for kind in KINDS:
+            getattr(batch, kind).extend(getattr(entry.batch, kind))
+    return by_source
+
+
+def forget(session: Session, entries: list[Entry]) -> None:
+    """Delete the filed rows (in the filing's transaction)."""
+    for chunk in chunks([entry.id for entry in entries]):
+        session.execute(delete(JournalRow).where(JournalRow.id.in_(chunk)))
+
+
+def facts(entries: list[Entry], tz) -> RollupDelta:
+    """The live facts of the entries' records, the last version of each winning."""
+    delta = RollupDelta(tz=tz)
+    for entry in entries:
+        for values in entry.records.get("agents", ()):
+            delta.note_agent(SimpleNamespace(**values))
+        for values in entry.records.get("contacts", ()):
+            delta.note_contact(entry.source, _view(values, ("arrived_at",)))
+        for values in entry.records.get("states", ()):
+            delta.note_state(entry.source, _view(values, ("started_at",)))
+    return delta

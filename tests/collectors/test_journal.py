@@ -1,0 +1,147 @@
+"""The journal (``collectors.journal``): polls journaled, live facts at once, filed in bulk, exactly once.
+
+What the collector files from its journal must equal what filing each batch at once
+gives (both equal the roll-ups rebuilt from the stored contacts), its memory must equal
+a fresh read of the store and the journal after every tick, and a batch journaled
+before a stop or a failed filing is filed once, never twice, never lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from collectors import journal
+from collectors.live import LiveState
+from collectors.pipeline import poll_once, refresh_live, store_batch
+from collectors.snapshot import build_snapshots, window_starts
+from collectors.sources.fake import FakeSource
+from collectors.sources.simulator import SimulatorSource, backfill
+from dashboard.records import Agent, AgentStateInterval, Batch, Contact, SurveyResponse
+from dashboard.store.db import session_scope
+from dashboard.store.models import ContactRow, JournalRow, SourceStateRow
+from dashboard.store.rebuild import rebuild_rollups
+from dashboard.store.write import ROLLUP_CLOCK, clock_batches
+from tests.collectors.test_live import rounded
+from tests.conftest import utc
+from tests.store.test_rebuild import assert_same, snapshot
+
+START = utc(2026, 3, 2, 23, 20, 0)
+
+
+def journal_rows(engine) -> int:
+    with session_scope(engine) as session:
+        return session.scalar(select(func.count()).select_from(JournalRow))
+
+
+def fresh_snapshots(engine, settings, now) -> dict:
+    """What the snapshot would be if the memory were read now from the store and the journal."""
+    with session_scope(engine) as session:
+        state = LiveState()
+        state.load(session, min(window_starts(now, settings).values()),
+                   clock_batches(session.get(SourceStateRow, ROLLUP_CLOCK)))
+        state.take_facts(journal.facts(journal.read_new(session, {}), settings.tz))
+        return build_snapshots(session, settings, now, state)
+
+
+def test_every_kind_of_record_comes_back_from_the_journal_as_it_went_in():
+    batch = Batch(
+        contacts=[Contact(source="s", source_id="c1", channel="voice", queue="Billing", arrived_at=START,
+                          customer_id="k1", answered_at=START + timedelta(seconds=7.25), agent_id="a1",
+                          wrap_seconds=12.5, transfer_count=1, resolved=True, topic="refund"),
+                  Contact(source="s", source_id="c2", channel="email", queue="Mail", arrived_at=START)],
+        states=[AgentStateInterval(source="s", source_id="st1", agent_id="a1", state="away", started_at=START,
+                                   ended_at=START + timedelta(minutes=3), reason="lunch")],
+        surveys=[SurveyResponse(source="s", source_id="v1", contact_source_id="c1", kind="csat", score=5,
+                                responded_at=START + timedelta(hours=1), comment="thanks, ça va")],
+        agents=[Agent(source="s", agent_id="a1", name="Ada", team="Blue", skills=("Billing", "Mail"))])
+    assert journal.decode(journal.encode(batch)) == batch
+
+
+def test_journaled_ticks_filed_in_bulk_equal_the_rollups_rebuilt_from_the_contacts(engine, settings):
+    settings = replace(settings, file_seconds=15 * 60)
+    start = utc(2026, 3, 3, 13, 22, 30)
+    for number, batch in enumerate(backfill(3, 2, start, scale=0.3)):
+        store_batch(engine, settings, "simulator", "simulator", batch, {"day": number}, start)
+    source, live = SimulatorSource(seed=3, scale=0.3), LiveState()
+    cursor, now, filings = source.cursor_at(start), start, 0
+    for _ in range(8):  # every 5 minutes, filed every 15: a contact changes between polls and filings
+        now += timedelta(minutes=5)
+        batch, cursor = source.poll(cursor, now)
+        store_batch(engine, settings, source.name, source.kind, batch, cursor, now, live, journaled=True)
+        pending = journal_rows(engine)
+        refresh_live(engine, settings, now, live=live)
+        filings += journal_rows(engine) < pending
+    refresh_live(engine, settings, now, live=live, file=True)
+    assert filings >= 2 and journal_rows(engine) == 0
+    filed = snapshot(engine)
+    rebuild_rollups(engine, settings, now, progress=False)
+    assert_same(snapshot(engine), filed)
+
+
+def test_the_memory_equals_a_fresh_read_of_store_and_journal_after_every_tick(engine, settings):
+    settings = replace(settings, timezone="Asia/Tokyo", file_seconds=6 * 60)  # midnight at 15:00 UTC
+    source, live = SimulatorSource(name="simulator", seed=3, scale=0.3), LiveState()
+    at, after_refresh, most_waiting = utc(2026, 3, 2, 14, 20), set(), 0
+    for _ in range(30):  # 14:20 to 15:20 UTC, every two minutes, filed every third tick
+        assert poll_once(engine, settings, source, at, live, journaled=True).ok
+        kept = refresh_live(engine, settings, at, live=live)
+        after_refresh.add("pending" if journal_rows(engine) else "filed")
+        assert live.batches is not None  # followed, not reloaded
+        assert rounded(kept) == rounded(fresh_snapshots(engine, settings, at)), at
+        most_waiting = max(most_waiting, sum(len(arrivals) for arrivals in live.waiting.values()))
+        at += timedelta(minutes=2)
+    assert after_refresh == {"pending", "filed"} and most_waiting > 0 and live.board.states
+
+
+def test_waiting_shows_at_once_and_counts_when_filed(engine, settings):
+    settings = replace(settings, file_seconds=30)
+    live = LiveState()
+    refresh_live(engine, settings, START, live=live)  # files (nothing yet): the next filing is due at +30 s
+    waiting = Contact(source="fake", source_id="w1", channel="voice", queue="Billing",
+                      arrived_at=START + timedelta(seconds=2))
+    store_batch(engine, settings, "fake", "fake", Batch(contacts=[waiting]), {"n": 1}, START + timedelta(seconds=5),
+                journaled=True)  # a poll of another process: the memory is not told
+    snapshots = refresh_live(engine, settings, START + timedelta(seconds=10), live=live)
+    assert snapshots[("queue", "Billing")]["live"]["waiting"] == 1
+    assert snapshots[("queue", "Billing")]["counts"]["today"]["offered"] == 0  # not filed yet
+    snapshots = refresh_live(engine, settings, START + timedelta(seconds=30), live=live)
+    assert snapshots[("queue", "Billing")]["counts"]["today"]["offered"] == 1
+    assert snapshots[("queue", "Billing")]["live"]["waiting"] == 1
+    assert journal_rows(engine) == 0
+
+
+def test_a_batch_journaled_before_a_stop_is_filed_once_by_the_next_collector(engine, settings):
+    answered = Contact(source="fake", source_id="c1", channel="voice", queue="Billing", agent_id="a1",
+                       arrived_at=START, answered_at=START + timedelta(seconds=10))
+    assert poll_once(engine, settings, FakeSource(batches=[Batch(contacts=[answered])]), START + timedelta(seconds=20),
+                     LiveState(), journaled=True).ok  # then the collector stopped before filing
+    for seconds in (30, 60):  # a new collector's first refresh files it; the next finds nothing to file
+        snapshots = refresh_live(engine, settings, START + timedelta(seconds=seconds), live=LiveState())
+        assert snapshots[("queue", "Billing")]["counts"]["today"]["answered"] == 1
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ContactRow)) == 1
+
+
+def test_a_failed_filing_keeps_the_journal_and_files_it_next_time(engine, settings, monkeypatch):
+    live = LiveState()
+    refresh_live(engine, settings, START, live=live)
+    ended = Contact(source="fake", source_id="c1", channel="voice", queue="Billing", agent_id="a1", arrived_at=START,
+                    answered_at=START + timedelta(seconds=10), ended_at=START + timedelta(seconds=70))
+    store_batch(engine, settings, "fake", "fake", Batch(contacts=[ended]), {}, START + timedelta(seconds=75),
+                live, journaled=True)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("collectors.pipeline.refresh_days", broken)
+    with pytest.raises(RuntimeError):
+        refresh_live(engine, settings, START + timedelta(seconds=80), live=live, file=True)
+    assert journal_rows(engine) == 1 and live.batches is None
+    monkeypatch.undo()
+    snapshots = refresh_live(engine, settings, START + timedelta(seconds=85), live=live, file=True)
+    assert snapshots[("queue", "Billing")]["counts"]["today"]["ended"] == 1
+    assert journal_rows(engine) == 0
