@@ -62,8 +62,10 @@ class LiveState:
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def forget(self) -> None:
-        """Distrust everything held: the next refresh reloads from the store."""
+        """Distrust everything held: the next refresh reloads from the store and files the journal
+        (after a failed refresh, at once: the counts must not stand still while the page looks live)."""
         self.batches = None
+        self.filed_at = None
 
     def load(self, session: Session, floor: datetime, batches: int) -> None:
         """Read everything held from the store, as of roll-up clock number ``batches``."""

@@ -127,8 +127,9 @@ def test_a_batch_journaled_before_a_stop_is_filed_once_by_the_next_collector(eng
 
 
 def test_a_failed_filing_keeps_the_journal_and_files_it_next_time(engine, settings, monkeypatch):
+    settings = replace(settings, file_seconds=60)
     live = LiveState()
-    refresh_live(engine, settings, START, live=live)
+    refresh_live(engine, settings, START + timedelta(seconds=60), live=live)  # filed: the next is due at +120 s
     ended = Contact(source="fake", source_id="c1", channel="voice", queue="Billing", agent_id="a1", arrived_at=START,
                     answered_at=START + timedelta(seconds=10), ended_at=START + timedelta(seconds=70))
     store_batch(engine, settings, "fake", "fake", Batch(contacts=[ended]), {}, START + timedelta(seconds=75),
@@ -142,6 +143,7 @@ def test_a_failed_filing_keeps_the_journal_and_files_it_next_time(engine, settin
         refresh_live(engine, settings, START + timedelta(seconds=80), live=live, file=True)
     assert journal_rows(engine) == 1 and live.batches is None
     monkeypatch.undo()
-    snapshots = refresh_live(engine, settings, START + timedelta(seconds=85), live=live, file=True)
+    # tried again at the next refresh, not file_seconds later: the counts must not stand still unseen
+    snapshots = refresh_live(engine, settings, START + timedelta(seconds=85), live=live)
     assert snapshots[("queue", "Billing")]["counts"]["today"]["ended"] == 1
     assert journal_rows(engine) == 0
