@@ -58,6 +58,7 @@ class LiveState:
     arrivals: dict = field(default_factory=dict)  # (queue, channel) -> {source: its latest arrival there}
     journal: dict = field(default_factory=dict)  # journal id -> ``journal.Entry`` whose facts are taken in
     filed_at: datetime | None = None  # when this collector last filed the journal
+    counts_memo: tuple | None = None  # the last snapshot's window counts and what they were of (``snapshot``)
     # held by whoever changes or reads it: polls (``follow``) and the live job may run in parallel
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 

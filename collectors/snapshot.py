@@ -10,7 +10,7 @@ from the counts with ``dashboard.metrics.ratios``, the same functions as everywh
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime
 
 import orjson
@@ -43,15 +43,39 @@ def _policy(settings: Settings, queue: str, channel: str) -> dict:
             "display_name": q.display_name or queue}
 
 
-def _payload(scope_key, counts: dict[str, Counts], live: dict, agents: Counter, starts, now, extra) -> dict:
+def _payload(counts: dict[str, dict], live: dict, agents: Counter, starts, now, extra) -> dict:
     return {
         **extra, "taken_at": now.isoformat(),
         "windows": {name: start.isoformat() for name, start in starts.items()},
-        "counts": {name: c.as_dict() for name, c in counts.items()},
+        "counts": counts,
         "live": {**live, "oldest_arrived_at": live["oldest_arrived_at"].isoformat()
                  if live.get("oldest_arrived_at") else None},
         "agents": {state: int(agents.get(state, 0)) for state in (*AGENT_STATES_SHOWN, "staffed")},
     }
+
+
+def _scope_counts(state: LiveState, starts: dict[str, datetime], live: dict) -> tuple[dict, dict]:
+    """Each scope's window counts as JSON values, and each scope's (queue, channel) members: queues,
+    channels and the centre.
+
+    Kept between ticks on the memory (``counts_memo``): the counts change only when a batch is
+    filed (a new clock number) or a window moves on, so with ``file_seconds`` most ticks reuse them.
+    """
+    queues = tuple(sorted(set(state.intervals) | set(live)))
+    memo_key = (state.batches, tuple(starts.items()), queues)
+    if state.counts_memo is not None and state.counts_memo[0] == memo_key:
+        return state.counts_memo[1]
+    by_queue = state.window_counts(starts)
+    empty = {name: Counts() for name in starts}
+    members_of: dict[tuple[str, str], list] = {("queue", queue): [(queue, channel)] for queue, channel in queues}
+    for queue, channel in queues:
+        members_of.setdefault(("channel", channel), []).append((queue, channel))
+    if queues:
+        members_of[("centre", "all")] = list(queues)
+    counts = {scope: {name: total(by_queue.get(m, empty)[name] for m in members).as_dict() for name in starts}
+              for scope, members in members_of.items()}
+    state.counts_memo = (memo_key, (counts, members_of))
+    return counts, members_of
 
 
 def _backlog_target(settings: Settings):
@@ -69,31 +93,26 @@ def build_snapshots(session: Session, settings: Settings, now: datetime,
     only the sources' health is read from the store.
     """
     starts = window_starts(now, settings)
-    counts = state.window_counts(starts)
     live = state.queue_live(now, _backlog_target(settings))
     by_queue = state.board.staffed
     fed_by = state.queue_sources()
-    queues = sorted(set(counts) | set(live))
+    counts, members_of = _scope_counts(state, starts, live)
     empty_live = {"waiting": 0, "oldest_arrived_at": None, "past_50": 0, "past_75": 0, "past_100": 0}
     snapshots: dict[tuple[str, str], dict] = {}
-    for queue, channel in queues:
-        snapshots[("queue", queue)] = _payload(
-            queue, counts.get((queue, channel)) or {n: Counts() for n in starts}, live.get((queue, channel), empty_live),
-            by_queue.get(queue, Counter()), starts, now,
-            {"queue": queue, "channel": channel, "async": is_async(channel), "policy": _policy(settings, queue, channel),
-             "sources": fed_by.get((queue, channel), [])})
-    for scope, key_of in (("channel", lambda q, c: c), ("centre", lambda q, c: "all")):
-        groups: dict[str, list] = defaultdict(list)
-        for queue, channel in queues:
-            groups[key_of(queue, channel)].append((queue, channel))
-        for key, members in groups.items():
-            merged = {n: total(counts[m][n] for m in members if m in counts) for n in starts}
-            lives = [live.get(m, empty_live) for m in members]
-            oldest = [entry["oldest_arrived_at"] for entry in lives if entry["oldest_arrived_at"]]
-            merged_live = {k: sum(entry[k] for entry in lives) for k in ("waiting", "past_50", "past_75", "past_100")}
-            merged_live["oldest_arrived_at"] = min(oldest) if oldest else None
-            snapshots[(scope, key)] = _payload(key, merged, merged_live, Counter(), starts, now,
-                                               {"queues": [q for q, _ in members]})
+    for (scope, key), members in members_of.items():
+        if scope == "queue":
+            (queue, channel), = members
+            snapshots[(scope, key)] = _payload(
+                counts[(scope, key)], live.get((queue, channel), empty_live), by_queue.get(queue, Counter()), starts,
+                now, {"queue": queue, "channel": channel, "async": is_async(channel),
+                      "policy": _policy(settings, queue, channel), "sources": fed_by.get((queue, channel), [])})
+            continue
+        lives = [live.get(m, empty_live) for m in members]
+        oldest = [entry["oldest_arrived_at"] for entry in lives if entry["oldest_arrived_at"]]
+        merged_live = {k: sum(entry[k] for entry in lives) for k in ("waiting", "past_50", "past_75", "past_100")}
+        merged_live["oldest_arrived_at"] = min(oldest) if oldest else None
+        snapshots[(scope, key)] = _payload(counts[(scope, key)], merged_live, Counter(), starts, now,
+                                           {"queues": [q for q, _ in members]})
     snapshots[("agents", "all")] = {"taken_at": now.isoformat(), "agents": state.board.entries()}
     snapshots[("sources", "all")] = {"taken_at": now.isoformat(), "sources": source_health(session)}
     return snapshots
