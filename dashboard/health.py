@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Flask, jsonify
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from dashboard.settings import Settings
 from dashboard.store.db import session_scope
-from dashboard.store.models import CollectorRow
+from dashboard.store.models import CollectorRow, JournalRow
 
 
 def readiness(engine: Engine, settings: Settings, now: datetime) -> tuple[bool, dict]:
@@ -22,13 +22,16 @@ def readiness(engine: Engine, settings: Settings, now: datetime) -> tuple[bool, 
     try:
         with session_scope(engine) as session:
             heartbeat = session.get(CollectorRow, "collector")
+            pending, oldest = session.execute(select(func.count(), func.min(JournalRow.polled_at))).one()
     except Exception as error:  # noqa: BLE001 - any store failure means "not ready", with its reason
         return False, {"status": "unavailable", "reason": f"store does not answer: {type(error).__name__}"}
     if heartbeat is None or heartbeat.last_tick_at is None:
         return False, {"status": "unavailable", "reason": "no collector has ticked yet"}
     age_seconds = (now - heartbeat.last_tick_at).total_seconds()
     details = {"collector": heartbeat.owner, "last_tick_at": heartbeat.last_tick_at.isoformat(),
-               "age_seconds": round(age_seconds, 3), "limit_seconds": limit_seconds}
+               "age_seconds": round(age_seconds, 3), "limit_seconds": limit_seconds,
+               # polls journaled and not yet filed into contacts and roll-ups (collectors/journal.py)
+               "journal": {"polls": pending, "oldest_polled_at": oldest.isoformat() if oldest else None}}
     if age_seconds > limit_seconds:
         return False, {"status": "unavailable",
                        "reason": f"the collector's last tick is {age_seconds:.0f} s old (limit {limit_seconds:.0f} s)",

@@ -66,3 +66,19 @@ def test_readyz_says_when_the_store_does_not_answer(settings):
     broken = make_engine("sqlite:////nonexistent-folder/ccpulse.db")
     ready, details = readiness(broken, settings, datetime.now(timezone.utc))
     assert not ready and details["reason"].startswith("store does not answer")
+
+
+def test_readyz_tells_how_many_polls_wait_in_the_journal(settings, engine):
+    from collectors.pipeline import store_batch
+    from dashboard.records import Batch, Contact
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    with session_scope(engine) as session:
+        session.add(CollectorRow(name="collector", owner="host:1", started_at=now, last_tick_at=now))
+    assert readiness(engine, settings, now)[1]["journal"] == {"polls": 0, "oldest_polled_at": None}
+    for seconds in (5, 10):
+        contact = Contact(source="fake", source_id=f"c{seconds}", channel="voice", queue="Billing", arrived_at=now)
+        store_batch(engine, settings, "fake", "fake", Batch(contacts=[contact]), {}, now + timedelta(seconds=seconds),
+                    journaled=True)
+    assert readiness(engine, settings, now)[1]["journal"] == {
+        "polls": 2, "oldest_polled_at": (now + timedelta(seconds=5)).isoformat()}
