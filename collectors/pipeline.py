@@ -1,4 +1,8 @@
-"""One collector tick for one source: poll → upsert (cursor in the same transaction) → roll up.
+"""One collector tick: poll → journal (cursor in the same transaction) → live view, and filing.
+
+The collector journals each poll (``store_batch(journaled=True)``) and its live job
+(``refresh_live``) takes the journal's live facts at once and files it into contacts and
+roll-ups every ``file_seconds``; commands and imports file a batch at once (``store_batch``).
 
 ``poll_once`` never raises for a source's fault: a failed poll is recorded on the
 source's status (last error, consecutive failures) and tried again next tick, so
@@ -29,8 +33,7 @@ from dashboard.store.db import session_scope
 from dashboard.store.models import CollectorRow, RejectionRow, SourceStateRow
 from dashboard.store.deltas import RollupDelta, apply_delta
 from dashboard.store.write import (clock_batches, clock_time, expire_responses, rollup_clock, stamp_clock,
-                                   upsert_agents,
-                                   upsert_contacts, upsert_states, upsert_surveys)
+                                   upsert_agents, upsert_contacts, upsert_states, upsert_surveys)
 
 log = logging.getLogger(__name__)
 MAX_REJECTIONS_KEPT = 1000

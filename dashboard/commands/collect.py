@@ -31,5 +31,6 @@ def collect(args, settings) -> int:
         collector.tick()  # the first catch-up, before the regular jobs
         build_scheduler(collector, blocking=True).start()
     finally:
+        collector.refresh(file=True)  # leave nothing in the journal (the next start would file it)
         collector.locks.close()
     return 0

@@ -40,6 +40,7 @@ def run(args, settings) -> int:
         serve(app, settings)
     finally:
         scheduler.shutdown(wait=True)
+        collector.refresh(file=True)  # leave nothing in the journal (the next start would file it)
         engine.dispose()
         log.info("stopped cleanly")
     return 0
