@@ -86,7 +86,17 @@ def _view(values: dict, times: tuple[str, ...]) -> SimpleNamespace:
 
 
 def append(session: Session, source: str, batch: Batch, polled_at: datetime) -> None:
-    """Journal a batch's records in the caller's transaction (the one that moves the source's cursor)."""
+    """Journal a batch's records in the caller's transaction (the one that moves the source's cursor).
+
+    A time without its zone is refused here, failing the poll as the store would have: filed
+    later, it would fail the filing of every source's rows.
+    """
+    for kind, (_, times) in KINDS.items():
+        for record in getattr(batch, kind):
+            for name in times:
+                at = getattr(record, name)
+                if at is not None and at.tzinfo is None:
+                    raise ValueError(f"{source}: {kind} {record.source_id}: {name} {at!r} has no time zone")
     records = records_of(batch)
     if records:
         session.add(JournalRow(source=source, polled_at=polled_at, records=records, payload=encode(batch)))

@@ -61,6 +61,15 @@ def test_every_kind_of_record_comes_back_from_the_journal_as_it_went_in():
     assert journal.decode(journal.encode(batch)) == batch
 
 
+def test_a_time_without_its_zone_fails_the_poll_not_a_later_filing(engine, settings):
+    naive = Contact(source="fake", source_id="n1", channel="voice", queue="Billing",
+                    arrived_at=START.replace(tzinfo=None))
+    outcome = poll_once(engine, settings, FakeSource(batches=[Batch(contacts=[naive])]), START, LiveState(),
+                        journaled=True)
+    assert not outcome.ok and "arrived_at" in outcome.error and "no time zone" in outcome.error
+    assert journal_rows(engine) == 0
+
+
 def test_journaled_ticks_filed_in_bulk_equal_the_rollups_rebuilt_from_the_contacts(engine, settings):
     settings = replace(settings, file_seconds=15 * 60)
     start = utc(2026, 3, 3, 13, 22, 30)
