@@ -18,7 +18,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.records import Agent, AgentStateInterval, Batch, Contact, SurveyResponse
@@ -105,7 +105,7 @@ def append(session: Session, source: str, batch: Batch, polled_at: datetime) -> 
 def read_new(session: Session, known: dict[int, Entry]) -> list[Entry]:
     """The journal rows not in ``known`` (id → entry), decoded, in the order they were written;
     ``known`` keeps only the rows still in the journal (others were filed) and gains the new ones."""
-    ids = set(session.scalars(select(JournalRow.id)))
+    ids = set(session.scalars(select(JournalRow.id).where(JournalRow.error.is_(None))))
     for gone in set(known) - ids:
         del known[gone]
     new = []
@@ -126,6 +126,12 @@ def merged(entries: list[Entry]) -> dict[str, Batch]:
         for kind in KINDS:
             getattr(batch, kind).extend(getattr(entry.batch, kind))
     return by_source
+
+
+def set_aside(session: Session, entries: list[Entry], error: str) -> None:
+    """Keep rows whose filing failed, with why, out of every later filing and read."""
+    for chunk in chunks([entry.id for entry in entries]):
+        session.execute(update(JournalRow).where(JournalRow.id.in_(chunk)).values(error=error[:2000]))
 
 
 def forget(session: Session, entries: list[Entry]) -> None:

@@ -182,9 +182,16 @@ def store_batch(engine: Engine, settings: Settings, source_name: str, source_kin
 def record_failure(engine: Engine, source_name: str, source_kind: str, error: str, now: datetime) -> None:
     with session_scope(engine) as session:
         state = _source_state(session, source_name, source_kind)
-        state.last_poll_at = state.last_error_at = now
-        state.last_error = error[:2000]
-        state.consecutive_failures = (state.consecutive_failures or 0) + 1
+        state.last_poll_at = now
+        _source_failed(session, source_name, error, now, state)
+
+
+def _source_failed(session: Session, source_name: str, error: str, now: datetime,
+                   state: SourceStateRow | None = None) -> None:
+    state = state or _source_state(session, source_name, "unknown")
+    state.last_error_at = now
+    state.last_error = error[:2000]
+    state.consecutive_failures = (state.consecutive_failures or 0) + 1
 
 
 def poll_once(engine: Engine, settings: Settings, source: Source, now: datetime,
@@ -227,15 +234,15 @@ def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str =
             if file is None:
                 file = live.filed_at is None or (now - live.filed_at).total_seconds() >= settings.file_seconds
             trusted = clock_batches(clock)  # the number the memory must hold to be brought up to date
-            filed, number = None, trusted
+            filed, number, set_aside = [], trusted, False
             if file:
-                filed, number = _file_journal(session, settings, clock, list(live.journal.values()), now)
+                filed, number, set_aside = _file_journal(session, settings, clock, list(live.journal.values()), now)
                 live.journal.clear()
                 live.filed_at = now
             floor = min(window_starts(now, settings).values())
-            if live.batches == trusted and floor >= live.floor:
-                if filed is not None:
-                    live.apply(filed.counts_only(), number)  # its facts were taken in from the journal
+            if live.batches == trusted and floor >= live.floor and not set_aside:  # else: reload without them
+                for delta in filed:
+                    live.apply(delta.counts_only(), number)  # their facts were taken in from the journal
                 live.move_floor(floor)
                 live.take_facts(journal.facts(new, settings.tz))
             else:
@@ -256,15 +263,36 @@ def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str =
 
 
 def _file_journal(session: Session, settings: Settings, clock: SourceStateRow, entries: list[journal.Entry],
-                  now: datetime) -> tuple[RollupDelta, int]:
-    """File the journal's rows (all sources, in journal order), move the roll-up clock to ``now``
-    and delete the rows, in the caller's transaction; returns what changed and the clock number."""
+                  now: datetime) -> tuple[list[RollupDelta], int, bool]:
+    """File the journal's rows, each source's in journal order, move the roll-up clock to ``now``
+    and delete the filed rows, in the caller's transaction; returns what changed, the clock number
+    and whether a source's rows were set aside.
+
+    Each source is filed in a savepoint: one whose rows cannot be filed (the store refused them)
+    has them set aside with the error, kept and shown on the source's status (its tiles go stale),
+    and the other sources are filed all the same.
+    """
     through = clock_time(clock, default=now)
-    delta = RollupDelta(tz=settings.tz)
+    deltas, filed, set_aside = [], [], False
     for source_name, batch in journal.merged(entries).items():
-        file_records(session, settings, source_name, batch, through, now, delta)
-    number = advance_clock(session, clock, policy_resolver(settings), through, now, delta)
-    apply_delta(session, delta)
-    refresh_days(session, settings, delta)
-    journal.forget(session, entries)
-    return delta, number
+        delta, own = RollupDelta(tz=settings.tz), [entry for entry in entries if entry.source == source_name]
+        try:
+            with session.begin_nested():
+                file_records(session, settings, source_name, batch, through, now, delta)
+                apply_delta(session, delta)
+                refresh_days(session, settings, delta)
+        except Exception as error:  # noqa: BLE001 - one source's bad rows must not stop the others
+            message = f"journal rows {own[0].id}-{own[-1].id} could not be filed: {type(error).__name__}: {error}"
+            log.exception("%s: %s", source_name, message)
+            journal.set_aside(session, own, message)
+            _source_failed(session, source_name, message, now)
+            set_aside = True
+            continue
+        deltas.append(delta)
+        filed += own
+    expired = RollupDelta(tz=settings.tz)
+    number = advance_clock(session, clock, policy_resolver(settings), through, now, expired)
+    apply_delta(session, expired)
+    refresh_days(session, settings, expired)
+    journal.forget(session, filed)
+    return [*deltas, expired], number, set_aside

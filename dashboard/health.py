@@ -22,7 +22,9 @@ def readiness(engine: Engine, settings: Settings, now: datetime) -> tuple[bool, 
     try:
         with session_scope(engine) as session:
             heartbeat = session.get(CollectorRow, "collector")
-            pending, oldest = session.execute(select(func.count(), func.min(JournalRow.polled_at))).one()
+            pending, oldest = session.execute(select(func.count(), func.min(JournalRow.polled_at))
+                                              .where(JournalRow.error.is_(None))).one()
+            set_aside = session.scalar(select(func.count()).select_from(JournalRow).where(JournalRow.error.is_not(None)))
     except Exception as error:  # noqa: BLE001 - any store failure means "not ready", with its reason
         return False, {"status": "unavailable", "reason": f"store does not answer: {type(error).__name__}"}
     if heartbeat is None or heartbeat.last_tick_at is None:
@@ -31,7 +33,8 @@ def readiness(engine: Engine, settings: Settings, now: datetime) -> tuple[bool, 
     details = {"collector": heartbeat.owner, "last_tick_at": heartbeat.last_tick_at.isoformat(),
                "age_seconds": round(age_seconds, 3), "limit_seconds": limit_seconds,
                # polls journaled and not yet filed into contacts and roll-ups (collectors/journal.py)
-               "journal": {"polls": pending, "oldest_polled_at": oldest.isoformat() if oldest else None}}
+               "journal": {"polls": pending, "oldest_polled_at": oldest.isoformat() if oldest else None,
+                           "set_aside": set_aside}}
     if age_seconds > limit_seconds:
         return False, {"status": "unavailable",
                        "reason": f"the collector's last tick is {age_seconds:.0f} s old (limit {limit_seconds:.0f} s)",

@@ -184,6 +184,7 @@ class JournalRow(Base):
     polled_at: Mapped[datetime]
     records: Mapped[int] = mapped_column(Integer)  # how many records the payload holds
     payload: Mapped[str] = mapped_column(Text)  # JSON: {"contacts": [...], "states": [...], ...}
+    error: Mapped[Optional[str]] = mapped_column(Text)  # why its filing failed: set aside, kept, not filed again
 
 
 class _Counts:

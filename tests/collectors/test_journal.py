@@ -156,3 +156,34 @@ def test_a_failed_filing_keeps_the_journal_and_files_it_next_time(engine, settin
     snapshots = refresh_live(engine, settings, START + timedelta(seconds=85), live=live)
     assert snapshots[("queue", "Billing")]["counts"]["today"]["ended"] == 1
     assert journal_rows(engine) == 0
+
+
+def test_rows_the_store_refuses_are_set_aside_with_why_and_the_other_sources_filed(engine, settings, monkeypatch):
+    from collectors import pipeline
+
+    live = LiveState()
+    refresh_live(engine, settings, START, live=live)
+    for source in ("good", "bad"):
+        waiting = Contact(source=source, source_id="w1", channel="voice", queue=f"Q {source}",
+                          arrived_at=START + timedelta(seconds=2))
+        store_batch(engine, settings, source, "fake", Batch(contacts=[waiting]), {}, START + timedelta(seconds=5),
+                    journaled=True)
+    upsert = pipeline.upsert_contacts
+
+    def refusing(session, source, *args, **kwargs):
+        if source == "bad":
+            raise ValueError("value too long for type character varying(128)")
+        return upsert(session, source, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "upsert_contacts", refusing)
+    snapshots = refresh_live(engine, settings, START + timedelta(seconds=10), live=live, file=True)
+    assert snapshots[("queue", "Q good")]["counts"]["today"]["offered"] == 1
+    assert ("queue", "Q bad") not in snapshots  # its waiting contact was never stored: not shown either
+    with session_scope(engine) as session:
+        kept = session.execute(select(JournalRow.source, JournalRow.error)).all()
+        bad = session.get(SourceStateRow, "bad")
+        assert [source for source, _ in kept] == ["bad"] and "could not be filed" in kept[0][1]
+        assert bad.consecutive_failures == 1 and "character varying(128)" in bad.last_error
+    monkeypatch.undo()
+    refresh_live(engine, settings, START + timedelta(seconds=15), live=live, file=True)  # not tried again
+    assert journal_rows(engine) == 1

@@ -75,10 +75,10 @@ def test_readyz_tells_how_many_polls_wait_in_the_journal(settings, engine):
     now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
     with session_scope(engine) as session:
         session.add(CollectorRow(name="collector", owner="host:1", started_at=now, last_tick_at=now))
-    assert readiness(engine, settings, now)[1]["journal"] == {"polls": 0, "oldest_polled_at": None}
+    assert readiness(engine, settings, now)[1]["journal"] == {"polls": 0, "oldest_polled_at": None, "set_aside": 0}
     for seconds in (5, 10):
         contact = Contact(source="fake", source_id=f"c{seconds}", channel="voice", queue="Billing", arrived_at=now)
         store_batch(engine, settings, "fake", "fake", Batch(contacts=[contact]), {}, now + timedelta(seconds=seconds),
                     journaled=True)
     assert readiness(engine, settings, now)[1]["journal"] == {
-        "polls": 2, "oldest_polled_at": (now + timedelta(seconds=5)).isoformat()}
+        "polls": 2, "oldest_polled_at": (now + timedelta(seconds=5)).isoformat(), "set_aside": 0}

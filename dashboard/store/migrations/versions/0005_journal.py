@@ -21,6 +21,7 @@ def upgrade() -> None:
                     sa.Column('polled_at', sa.DateTime(), nullable=False),
                     sa.Column('records', sa.Integer(), nullable=False),
                     sa.Column('payload', sa.Text(), nullable=False),
+                    sa.Column('error', sa.Text(), nullable=True),
                     sa.PrimaryKeyConstraint('id'))
 
 
