@@ -98,7 +98,7 @@ class LiveState:
                 select(AgentRow.agent_id, AgentRow.name, AgentRow.team, AgentRow.skills)):
             fresh.board.set_agent(agent_id, (name, team, tuple(skill for skill in (skills or "").split(",") if skill)))
         fresh.board.refresh(fresh.held)
-        fresh.lock, fresh.filed_at = self.lock, self.filed_at  # the journal's facts are taken in again
+        fresh.lock, fresh.filed_at = self.lock, self.filed_at  # the caller takes the journal's facts in again
         self.__dict__.update(fresh.__dict__)
 
     def apply(self, delta: RollupDelta, batches: int) -> None:
