@@ -18,7 +18,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import orjson
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.records import Agent, AgentStateInterval, Batch, Contact, SurveyResponse
@@ -132,6 +132,15 @@ def set_aside(session: Session, entries: list[Entry], error: str) -> None:
     """Keep rows whose filing failed, with why, out of every later filing and read."""
     for chunk in chunks([entry.id for entry in entries]):
         session.execute(update(JournalRow).where(JournalRow.id.in_(chunk)).values(error=error[:2000]))
+
+
+def refile(session: Session) -> dict[str, tuple[int, str]]:
+    """Put every set-aside row back in line for the next filing (after the cause was mended);
+    returns, per source, how many rows and the error they were set aside with."""
+    rows = session.execute(select(JournalRow.source, func.count(), func.max(JournalRow.error))
+                           .where(JournalRow.error.is_not(None)).group_by(JournalRow.source)).all()
+    session.execute(update(JournalRow).where(JournalRow.error.is_not(None)).values(error=None))
+    return {source: (count, error) for source, count, error in rows}
 
 
 def forget(session: Session, entries: list[Entry]) -> None:

@@ -1,4 +1,5 @@
-"""``ccpulse db upgrade``: bring the store's schema to the latest migration; ``ccpulse db rebuild-rollups``."""
+"""``ccpulse db upgrade``: bring the store's schema to the latest migration; ``ccpulse db rebuild-rollups``;
+``ccpulse db refile-journal``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ def register(subparsers) -> None:
     rebuild = actions.add_parser("rebuild-rollups", help="recompute every roll-up and journey link from the raw "
                                  "records (after an import or a repair; stop the collector first)")
     rebuild.set_defaults(handler=rebuild_rollups)
+    refile = actions.add_parser("refile-journal", help="file again the polls whose filing failed and were set "
+                                "aside (after mending the cause; /readyz counts them)")
+    refile.set_defaults(handler=refile_journal)
 
 
 def upgrade_schema(args, settings) -> int:
@@ -54,6 +58,24 @@ def rebuild_rollups(args, settings) -> int:
         engine.dispose()
     log.info("rebuilt roll-ups of %s in %.1f s: %s", redact(settings.database_url), time.perf_counter() - started,
              ", ".join(f"{name} {count}" for name, count in written.items()))
+    return 0
+
+
+def refile_journal(args, settings) -> int:
+    """Clear the error of every set-aside journal row: the collector files them at its next filing."""
+    from collectors.journal import refile
+    from dashboard.store.db import make_engine, session_scope
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            back = refile(session)
+    finally:
+        engine.dispose()
+    if not back:
+        log.info("no poll was set aside in the journal of %s", redact(settings.database_url))
+    for source, (count, error) in back.items():
+        log.info("%s: %d poll(s) back in line for the next filing (set aside for: %s)", source, count, error)
     return 0
 
 

@@ -187,3 +187,25 @@ def test_rows_the_store_refuses_are_set_aside_with_why_and_the_other_sources_fil
     monkeypatch.undo()
     refresh_live(engine, settings, START + timedelta(seconds=15), live=live, file=True)  # not tried again
     assert journal_rows(engine) == 1
+
+
+def test_set_aside_rows_are_filed_after_refile_journal(engine, settings, monkeypatch, caplog):
+    import logging
+
+    from dashboard.cli import main
+
+    monkeypatch.setenv("CCPULSE_DATABASE_URL", settings.database_url)
+    answered = Contact(source="bad", source_id="c1", channel="voice", queue="Billing", agent_id="a1",
+                       arrived_at=START, answered_at=START + timedelta(seconds=10))
+    store_batch(engine, settings, "bad", "fake", Batch(contacts=[answered]), {}, START + timedelta(seconds=15),
+                journaled=True)
+    with session_scope(engine) as session:  # as _file_journal leaves a source's refused rows
+        journal.set_aside(session, journal.read_new(session, {}), "journal rows 1-1 could not be filed: Boom")
+    assert ("queue", "Billing") not in refresh_live(engine, settings, START + timedelta(seconds=20), file=True)
+    assert journal_rows(engine) == 1  # set aside: kept, not filed
+    with caplog.at_level(logging.INFO):
+        assert main(["db", "refile-journal"]) == 0
+    assert "bad: 1 poll(s) back in line" in caplog.text and "Boom" in caplog.text
+    snapshots = refresh_live(engine, settings, START + timedelta(seconds=25), file=True)
+    assert snapshots[("queue", "Billing")]["counts"]["today"]["answered"] == 1
+    assert journal_rows(engine) == 0
