@@ -107,17 +107,11 @@ def _relink(connection: Connection, frame: pd.DataFrame, window: float, changed:
     linked = frame["customer_id"].fillna("").astype(bool).to_numpy()
     new = following.where(linked & (_seconds(following, arrived) <= window))
     differs = ~((new == current) | (new.isna() & current.isna())).to_numpy()
-    for contact_id, at in zip(frame["id"][differs].tolist(), new[differs].tolist()):
-        changed.append((None if at is None or at is pd.NaT else _bind_time(connection, at), contact_id))
+    moved = new[differs]
+    for contact_id, at, unlinked in zip(frame["id"][differs].tolist(), _as_stored(connection, moved),
+                                        moved.isna().tolist()):
+        changed.append((None if unlinked else at, contact_id))
     frame["next_contact_at"] = new
-
-
-def _bind_time(connection: Connection, at) -> object:
-    """A naive UTC time as the dialect stores it (SQLAlchemy's SQLite text form, else a datetime)."""
-    at = pd.Timestamp(at).to_pydatetime()
-    if connection.dialect.name == "sqlite":
-        return at.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return at
 
 
 def _contact_rollups(connection: Connection, settings: Settings, policy_for, now: datetime, bar):
@@ -349,6 +343,8 @@ def _insert_sums(connection: Connection, model, frame: pd.DataFrame | None, keys
 def _as_stored(connection: Connection, values: pd.Series) -> list:
     """Times (naive UTC) or days as the dialect stores them (SQLite: SQLAlchemy's text forms)."""
     sqlite = connection.dialect.name == "sqlite"
+    if values.empty:  # numpy's string functions refuse an empty array
+        return []
     if values.dtype.kind == "M":
         if sqlite:
             return np.char.replace(np.datetime_as_string(values.to_numpy(dtype="datetime64[us]"), unit="us"),
