@@ -118,14 +118,21 @@ def read_new(session: Session, known: dict[int, Entry]) -> list[Entry]:
     return new
 
 
-def merged(entries: list[Entry]) -> dict[str, Batch]:
-    """Each source's records of ``entries``, in journal order (a record's last version comes last)."""
-    by_source: dict[str, Batch] = {}
+def by_source(entries: list[Entry]) -> dict[str, list[Entry]]:
+    """The entries of each source, in journal order."""
+    grouped: dict[str, list[Entry]] = {}
     for entry in sorted(entries, key=lambda entry: entry.id):
-        batch = by_source.setdefault(entry.source, Batch())
+        grouped.setdefault(entry.source, []).append(entry)
+    return grouped
+
+
+def merged(entries: list[Entry]) -> Batch:
+    """One batch of the entries' records, in their order (a record's last version comes last)."""
+    batch = Batch()
+    for entry in entries:
         for kind in KINDS:
             getattr(batch, kind).extend(getattr(entry.batch, kind))
-    return by_source
+    return batch
 
 
 def set_aside(session: Session, entries: list[Entry], error: str) -> None:

@@ -98,7 +98,8 @@ class LiveState:
                 select(AgentRow.agent_id, AgentRow.name, AgentRow.team, AgentRow.skills)):
             fresh.board.set_agent(agent_id, (name, team, tuple(skill for skill in (skills or "").split(",") if skill)))
         fresh.board.refresh(fresh.held)
-        fresh.lock, fresh.filed_at = self.lock, self.filed_at  # the caller takes the journal's facts in again
+        # kept: the journal rows not filed yet (the caller takes their facts in again), when it last filed
+        fresh.lock, fresh.journal, fresh.filed_at = self.lock, self.journal, self.filed_at
         self.__dict__.update(fresh.__dict__)
 
     def apply(self, delta: RollupDelta, batches: int) -> None:

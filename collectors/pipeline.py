@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from operator import attrgetter
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -183,12 +184,10 @@ def record_failure(engine: Engine, source_name: str, source_kind: str, error: st
     with session_scope(engine) as session:
         state = _source_state(session, source_name, source_kind)
         state.last_poll_at = now
-        _source_failed(session, source_name, error, now, state)
+        _source_failed(state, error, now)
 
 
-def _source_failed(session: Session, source_name: str, error: str, now: datetime,
-                   state: SourceStateRow | None = None) -> None:
-    state = state or _source_state(session, source_name, "unknown")
+def _source_failed(state: SourceStateRow, error: str, now: datetime) -> None:
     state.last_error_at = now
     state.last_error = error[:2000]
     state.consecutive_failures = (state.consecutive_failures or 0) + 1
@@ -246,9 +245,8 @@ def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str =
                 live.move_floor(floor)
                 live.take_facts(journal.facts(new, settings.tz))
             else:
-                live.load(session, floor, number)
-                live.journal.clear()
-                live.take_facts(journal.facts(journal.read_new(session, live.journal), settings.tz))
+                live.load(session, floor, number)  # keeps the journal's entries not filed
+                live.take_facts(journal.facts(sorted(live.journal.values(), key=attrgetter("id")), settings.tz))
             snapshots = write_snapshots(session, settings, now, live)
             evaluate_alerts(session, settings, snapshots, now)
             heartbeat = session.get(CollectorRow, "collector") or CollectorRow(name="collector", owner=owner,
@@ -274,18 +272,18 @@ def _file_journal(session: Session, settings: Settings, clock: SourceStateRow, e
     """
     through = clock_time(clock, default=now)
     deltas, filed, set_aside = [], [], False
-    for source_name, batch in journal.merged(entries).items():
-        delta, own = RollupDelta(tz=settings.tz), [entry for entry in entries if entry.source == source_name]
+    for source_name, own in journal.by_source(entries).items():
+        delta = RollupDelta(tz=settings.tz)
         try:
             with session.begin_nested():
-                file_records(session, settings, source_name, batch, through, now, delta)
+                file_records(session, settings, source_name, journal.merged(own), through, now, delta)
                 apply_delta(session, delta)
                 refresh_days(session, settings, delta)
         except Exception as error:  # noqa: BLE001 - one source's bad rows must not stop the others
             message = f"journal rows {own[0].id}-{own[-1].id} could not be filed: {type(error).__name__}: {error}"
             log.exception("%s: %s", source_name, message)
             journal.set_aside(session, own, message)
-            _source_failed(session, source_name, message, now)
+            _source_failed(_source_state(session, source_name, "unknown"), message, now)
             set_aside = True
             continue
         deltas.append(delta)
