@@ -34,15 +34,16 @@ KINDS = {"contacts": (Contact, ("arrived_at", "answered_at", "abandoned_at", "en
 
 @dataclass
 class Entry:
-    """One journal row, read back: its id, its source and its records as parsed JSON (times as text).
+    """One journal row: its id, its source and its records, either as parsed JSON (times as text;
+    a row read back) or as the poll's own batch (``records`` None; a row this collector journaled).
 
-    The live facts are read from the parsed records at once (``facts``); the records are made
-    into ``Contact``s and the rest only when filed (``batch``), off the tick that read them.
+    The live facts of parsed records are read from them at once (``facts``); they are made into
+    ``Contact``s and the rest only when filed (``batch``), off the tick that read them.
     """
 
     id: int
     source: str
-    records: dict  # kind -> [field values]
+    records: dict | None  # kind -> [field values]; None: the batch itself is held
     _batch: Batch | None = None
 
     @property
@@ -50,6 +51,12 @@ class Entry:
         if self._batch is None:
             self._batch = _batch_of(self.records)
         return self._batch
+
+    def views(self, kind: str, times: tuple[str, ...] = ()):
+        """The records of ``kind`` as objects with their fields, the named times as ``datetime``s."""
+        if self.records is None:
+            return getattr(self._batch, kind)
+        return [_view(values, times) for values in self.records.get(kind, ())]
 
 
 def records_of(batch: Batch) -> int:
@@ -85,8 +92,9 @@ def _view(values: dict, times: tuple[str, ...]) -> SimpleNamespace:
     return SimpleNamespace(**{**values, **{name: _time(values.get(name)) for name in times}})
 
 
-def append(session: Session, source: str, batch: Batch, polled_at: datetime) -> None:
-    """Journal a batch's records in the caller's transaction (the one that moves the source's cursor).
+def append(session: Session, source: str, batch: Batch, polled_at: datetime) -> Entry | None:
+    """Journal a batch's records in the caller's transaction (the one that moves the source's cursor);
+    returns its entry holding the batch (None for an empty batch), for the collector that polled.
 
     A time without its zone is refused here, failing the poll as the store would have: filed
     later, it would fail the filing of every source's rows.
@@ -98,8 +106,12 @@ def append(session: Session, source: str, batch: Batch, polled_at: datetime) -> 
                 if at is not None and at.tzinfo is None:
                     raise ValueError(f"{source}: {kind} {record.source_id}: {name} {at!r} has no time zone")
     records = records_of(batch)
-    if records:
-        session.add(JournalRow(source=source, polled_at=polled_at, records=records, payload=encode(batch)))
+    if not records:
+        return None
+    row = JournalRow(source=source, polled_at=polled_at, records=records, payload=encode(batch))
+    session.add(row)
+    session.flush()  # its id, read now: after the commit the row is expired
+    return Entry(row.id, source, None, batch)
 
 
 def read_new(session: Session, known: dict[int, Entry]) -> list[Entry]:
@@ -160,10 +172,10 @@ def facts(entries: list[Entry], tz) -> RollupDelta:
     """The live facts of the entries' records, the last version of each winning."""
     delta = RollupDelta(tz=tz)
     for entry in entries:
-        for values in entry.records.get("agents", ()):
-            delta.note_agent(SimpleNamespace(**values))
-        for values in entry.records.get("contacts", ()):
-            delta.note_contact(entry.source, _view(values, ("arrived_at",)))
-        for values in entry.records.get("states", ()):
-            delta.note_state(entry.source, _view(values, ("started_at",)))
+        for agent in entry.views("agents"):
+            delta.note_agent(agent)
+        for contact in entry.views("contacts", ("arrived_at",)):
+            delta.note_contact(entry.source, contact)
+        for state in entry.views("states", ("started_at",)):
+            delta.note_state(entry.source, state)
     return delta

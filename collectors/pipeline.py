@@ -47,6 +47,7 @@ class StoreResult:
     skipped: int
     delta: RollupDelta | None = None  # what the batch changed, for the collector's memory of today
     number: int = 0  # the roll-up clock number of the batch's transaction
+    entry: journal.Entry | None = None  # the journal row of a journaled batch, holding the batch
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,9 @@ def journal_batch(session: Session, source_name: str, source_kind: str, batch: B
                   now: datetime) -> StoreResult:
     """Journal one batch with its source's cursor and status in the caller's transaction; the
     collector's live job files it (``refresh_live``)."""
-    journal.append(session, source_name, batch, now)
+    entry = journal.append(session, source_name, batch, now)
     _record_poll(session, source_name, source_kind, batch, cursor, now)
-    return StoreResult(accepted=len(batch), rejected=len(batch.rejections), skipped=batch.skipped)
+    return StoreResult(accepted=len(batch), rejected=len(batch.rejections), skipped=batch.skipped, entry=entry)
 
 
 def _record_poll(session: Session, source_name: str, source_kind: str, batch: Batch, cursor: dict,
@@ -169,13 +170,18 @@ def store_batch(engine: Engine, settings: Settings, source_name: str, source_kin
     """Store one batch in its own transaction: all of it with its cursor, or nothing.
 
     ``journaled``: only journal it (the collector's way: its live job files it); else file it
-    now. ``live``: the collector's memory of today, told what a filed batch changed once committed.
+    now. ``live``: the collector's memory of today, told once committed what a filed batch changed,
+    or handed the journaled batch (its live job need not read it back).
     """
     with session_scope(engine) as session:
         if journaled:
-            return journal_batch(session, source_name, source_kind, batch, cursor, now)
-        result = apply_batch(session, settings, source_name, source_kind, batch, cursor, now)
-    if live is not None:
+            result = journal_batch(session, source_name, source_kind, batch, cursor, now)
+        else:
+            result = apply_batch(session, settings, source_name, source_kind, batch, cursor, now)
+    if live is not None and journaled:
+        if result.entry is not None:
+            live.journaled(result.entry)
+    elif live is not None:
         live.follow(result.delta, result.number)
     return result
 
@@ -229,7 +235,7 @@ def refresh_live(engine: Engine, settings: Settings, now: datetime, owner: str =
     try:
         with live.lock, session_scope(engine) as session:
             clock = rollup_clock(session)
-            new = journal.read_new(session, live.journal)
+            new = live.take_unread(journal.read_new(session, live.journal))
             if file is None:
                 file = live.filed_at is None or (now - live.filed_at).total_seconds() >= settings.file_seconds
             trusted = clock_batches(clock)  # the number the memory must hold to be brought up to date

@@ -43,10 +43,10 @@ def _policy(settings: Settings, queue: str, channel: str) -> dict:
             "display_name": q.display_name or queue}
 
 
-def _payload(counts: dict[str, dict], live: dict, agents: Counter, starts, now, extra) -> dict:
+def _payload(counts: dict[str, dict], live: dict, agents: Counter, stamp: dict, extra) -> dict:
+    """``stamp``: the time taken and the windows' starts, the same in every payload of the tick."""
     return {
-        **extra, "taken_at": now.isoformat(),
-        "windows": {name: start.isoformat() for name, start in starts.items()},
+        **extra, **stamp,
         "counts": counts,
         "live": {**live, "oldest_arrived_at": live["oldest_arrived_at"].isoformat()
                  if live.get("oldest_arrived_at") else None},
@@ -98,20 +98,21 @@ def build_snapshots(session: Session, settings: Settings, now: datetime,
     fed_by = state.queue_sources()
     counts, members_of = _scope_counts(state, starts, live)
     empty_live = {"waiting": 0, "oldest_arrived_at": None, "past_50": 0, "past_75": 0, "past_100": 0}
+    stamp = {"taken_at": now.isoformat(), "windows": {name: start.isoformat() for name, start in starts.items()}}
     snapshots: dict[tuple[str, str], dict] = {}
     for (scope, key), members in members_of.items():
         if scope == "queue":
             (queue, channel), = members
             snapshots[(scope, key)] = _payload(
-                counts[(scope, key)], live.get((queue, channel), empty_live), by_queue.get(queue, Counter()), starts,
-                now, {"queue": queue, "channel": channel, "async": is_async(channel),
-                      "policy": _policy(settings, queue, channel), "sources": fed_by.get((queue, channel), [])})
+                counts[(scope, key)], live.get((queue, channel), empty_live), by_queue.get(queue, Counter()), stamp,
+                {"queue": queue, "channel": channel, "async": is_async(channel),
+                 "policy": _policy(settings, queue, channel), "sources": fed_by.get((queue, channel), [])})
             continue
         lives = [live.get(m, empty_live) for m in members]
         oldest = [entry["oldest_arrived_at"] for entry in lives if entry["oldest_arrived_at"]]
         merged_live = {k: sum(entry[k] for entry in lives) for k in ("waiting", "past_50", "past_75", "past_100")}
         merged_live["oldest_arrived_at"] = min(oldest) if oldest else None
-        snapshots[(scope, key)] = _payload(counts[(scope, key)], merged_live, Counter(), starts, now,
+        snapshots[(scope, key)] = _payload(counts[(scope, key)], merged_live, Counter(), stamp,
                                            {"queues": [q for q, _ in members]})
     snapshots[("agents", "all")] = {"taken_at": now.isoformat(), "agents": state.board.entries()}
     snapshots[("sources", "all")] = {"taken_at": now.isoformat(), "sources": source_health(session)}

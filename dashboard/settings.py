@@ -82,6 +82,8 @@ class Settings:
     require_login: bool = False
     config_path: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # (queue, channel) -> its filled-in settings: asked for per queue every tick, and the settings never change
+    _filled: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -89,6 +91,12 @@ class Settings:
 
     def queue(self, name: str, channel: str) -> QueueSettings:
         """The queue's settings with every target filled in from its channel's default."""
+        filled = self._filled.get((name, channel))
+        if filled is None:
+            filled = self._filled[(name, channel)] = self._fill(name, channel)
+        return filled
+
+    def _fill(self, name: str, channel: str) -> QueueSettings:
         configured = self.queues.get(name) or QueueSettings(
             name=name, channel=channel, service_level_target=self.service_level_target,
             service_level_form=self.service_level_form)

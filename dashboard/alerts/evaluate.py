@@ -24,11 +24,11 @@ from dashboard.store.bulk import insert_statement, update_statement
 from dashboard.store.models import AlertEventRow, AlertRow, AlertRuleRow
 
 log = logging.getLogger(__name__)
-ALERT_FIELDS = ("state", "severity", "value", "pending_since", "fired_at", "resolved_at", "last_breach_at",
-                "acknowledged_by", "acknowledged_at", "reason")
+ALERT_FIELDS = machine.Alert._fields  # the stored columns of the state machine's alert, in its order
 ALERT_COLUMNS = (AlertRow.id, AlertRow.rule_id, AlertRow.subject, *(getattr(AlertRow, name) for name in ALERT_FIELDS))
 STORED = tuple(name for name in ALERT_FIELDS if name != "reason")  # the reason changes with a transition only
 _stored = attrgetter(*STORED)
+_fields = attrgetter(*ALERT_FIELDS)
 ALERTS = AlertRow.__table__
 EVENT_COLUMNS = ("alert_id", "at", "from_state", "to_state", "severity", "value", "reason", "notified")
 
@@ -37,7 +37,7 @@ def to_alert(row) -> machine.Alert:
     """The state machine's alert of a stored one (an ORM row or a plain row of ``ALERT_COLUMNS``)."""
     if row is None:
         return machine.Alert()
-    return machine.Alert(**{name: getattr(row, name) for name in ALERT_FIELDS})
+    return machine.Alert(*_fields(row))
 
 
 def reason_text(rule: Rule, subject: str, transition: machine.Transition, language: str) -> str:

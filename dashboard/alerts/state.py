@@ -11,8 +11,9 @@ alert. An escalation to critical asks for a fresh acknowledgement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from dashboard.alerts.rules import Rule
 from layouts.theme import CRITICAL, WARNING, level
@@ -21,9 +22,12 @@ OK, PENDING, FIRING, RESOLVED, NO_DATA, ERROR = "ok", "pending", "firing", "reso
 QUIET = (OK, RESOLVED)
 
 
-@dataclass(frozen=True)
-class Alert:
-    """One rule's state for one subject (a queue or a source)."""
+class Alert(NamedTuple):
+    """One rule's state for one subject (a queue or a source).
+
+    A named tuple, not a dataclass: every rule steps every queue every tick, and its
+    ``_replace`` costs a quarter of ``dataclasses.replace``.
+    """
 
     state: str = OK
     severity: str | None = None
@@ -72,7 +76,7 @@ def recovered(rule: Rule, value: float) -> bool:
 
 def _move(alert: Alert, to_state: str, value, reason: str, now: datetime, severity=None, **changes):
     params = tuple(sorted({"value": value, **changes.pop("params", {})}.items()))
-    moved = replace(alert, state=to_state, value=value, severity=severity, reason=reason, **changes)
+    moved = alert._replace(state=to_state, value=value, severity=severity, reason=reason, **changes)
     return moved, Transition(alert.state, to_state, severity, value, reason, params)
 
 
@@ -87,13 +91,13 @@ def _on_breach(rule: Rule, alert: Alert, value: float, severity: str, now: datet
         if severity == CRITICAL and alert.severity != CRITICAL:
             return _move(alert, FIRING, value, "alerts.reason.escalated", now, severity=CRITICAL,
                          last_breach_at=now, acknowledged_by=None, acknowledged_at=None)
-        return replace(alert, value=value, last_breach_at=now), None
+        return alert._replace(value=value, last_breach_at=now), None
     if alert.state == PENDING:
         if now - alert.pending_since >= rule.hold:
             return _fire(rule, alert, value, severity, now)
-        return replace(alert, value=value), None
+        return alert._replace(value=value), None
     if rule.hold.total_seconds() <= 0:
-        return _fire(rule, replace(alert, pending_since=now), value, severity, now)
+        return _fire(rule, alert._replace(pending_since=now), value, severity, now)
     return _move(alert, PENDING, value, "alerts.reason.pending", now, pending_since=now,
                  params={"hold": int(rule.hold.total_seconds())})
 
@@ -101,16 +105,16 @@ def _on_breach(rule: Rule, alert: Alert, value: float, severity: str, now: datet
 def _on_clear(rule: Rule, alert: Alert, value: float, now: datetime):
     if alert.state == FIRING:
         if not recovered(rule, value):
-            return replace(alert, value=value, last_breach_at=now), None  # inside the hysteresis band
+            return alert._replace(value=value, last_breach_at=now), None  # inside the hysteresis band
         if now - (alert.last_breach_at or now) < rule.keep_firing:
-            return replace(alert, value=value), None
+            return alert._replace(value=value), None
         return _move(alert, RESOLVED, value, "alerts.reason.resolved", now, resolved_at=now, last_breach_at=None,
                      acknowledged_by=alert.acknowledged_by, acknowledged_at=alert.acknowledged_at)
     if alert.state == PENDING:
         return _move(alert, OK, value, "alerts.reason.cleared_before_hold", now, pending_since=None)
     if alert.state in (NO_DATA, ERROR):
         return _move(alert, OK, value, "alerts.reason.value_back", now)
-    return replace(alert, value=value), None
+    return alert._replace(value=value), None
 
 
 def _on_missing(rule: Rule, alert: Alert, now: datetime, error: Error | None):
@@ -119,15 +123,15 @@ def _on_missing(rule: Rule, alert: Alert, now: datetime, error: Error | None):
     reason = "alerts.reason.error" if error else "alerts.reason.no_data"
     params = {"error": error.message} if error else {}
     if policy == "keep_state":
-        return replace(alert, value=None), None
+        return alert._replace(value=None), None
     if policy == "alerting":
         return _on_breach(rule, alert, None, CRITICAL, now)
     if policy == "ok":
         if alert.state in QUIET:
-            return replace(alert, value=None), None
+            return alert._replace(value=None), None
         return _move(alert, OK, None, "alerts.reason.no_data_ok", now, pending_since=None, resolved_at=now)
     if alert.state == state:
-        return replace(alert, value=None), None
+        return alert._replace(value=None), None
     return _move(alert, state, None, reason, now, pending_since=None, params=params)
 
 
@@ -135,7 +139,7 @@ def step(rule: Rule, alert: Alert, value: float | None | Error, now: datetime) -
     """The alert after one evaluation at ``now``, and the transition it made (None when it stayed)."""
     if not rule.enabled:
         if alert.state in QUIET:
-            return replace(alert, value=None), None
+            return alert._replace(value=None), None
         return _move(alert, RESOLVED if alert.state == FIRING else OK, None, "alerts.reason.disabled", now,
                      pending_since=None, resolved_at=now)
     if isinstance(value, Error):
@@ -152,6 +156,6 @@ def acknowledge(alert: Alert, by: str, now: datetime) -> tuple[Alert, Transition
     """Record who acknowledged a firing alert and when; anything but a firing alert stays as it is."""
     if alert.state != FIRING or alert.acknowledged_at is not None:
         return alert, None
-    acked = replace(alert, acknowledged_by=by, acknowledged_at=now)
+    acked = alert._replace(acknowledged_by=by, acknowledged_at=now)
     return acked, Transition(FIRING, FIRING, alert.severity, alert.value, "alerts.reason.acknowledged",
                              (("by", by), ("value", alert.value)))

@@ -123,6 +123,38 @@ def test_waiting_shows_at_once_and_counts_when_filed(engine, settings):
     assert journal_rows(engine) == 0
 
 
+def test_a_poll_hands_its_batch_to_the_memory_which_then_need_not_read_it_back(engine, settings, monkeypatch):
+    live, now = LiveState(), START + timedelta(seconds=5)
+    refresh_live(engine, settings, START, live=live)
+    waiting = Contact(source="fake", source_id="w1", channel="voice", queue="Billing", arrived_at=START)
+    store_batch(engine, settings, "fake", "fake", Batch(contacts=[waiting]), {"n": 1}, now, live, journaled=True)
+    assert [entry.records for entry in live.unread] == [None]  # the batch itself, not its JSON
+    monkeypatch.setattr(journal, "_batch_of", None)  # neither its facts nor its filing parse the JSON back
+    snapshots = refresh_live(engine, settings, now, live=live)
+    assert snapshots[("queue", "Billing")]["live"]["waiting"] == 1
+    assert snapshots[("queue", "Billing")]["counts"]["today"]["offered"] == 1 and journal_rows(engine) == 0
+
+
+@pytest.mark.parametrize("file_seconds", [0, 60])
+def test_a_batch_handed_over_after_a_refresh_read_it_back_is_not_taken_again(engine, settings, file_seconds):
+    # another poll thread's commit can come between a poll's commit and its hand-off (PostgreSQL polls in parallel)
+    settings = replace(settings, file_seconds=file_seconds)
+    live = LiveState()
+    refresh_live(engine, settings, START, live=live)
+    waiting = Contact(source="fake", source_id="c1", channel="voice", queue="Billing", arrived_at=START)
+    answered = replace(waiting, agent_id="a1", answered_at=START + timedelta(seconds=8))
+    late = store_batch(engine, settings, "fake", "fake", Batch(contacts=[waiting]), {"n": 1},
+                       START + timedelta(seconds=5), journaled=True)  # not handed over yet
+    store_batch(engine, settings, "fake", "fake", Batch(contacts=[answered]), {"n": 2}, START + timedelta(seconds=10),
+                journaled=True)
+    refresh_live(engine, settings, START + timedelta(seconds=10), live=live)  # reads both back
+    live.journaled(late.entry)  # the first poll's hand-off, late
+    at = START + timedelta(seconds=15)
+    snapshots = refresh_live(engine, settings, at, live=live)
+    assert not any(live.waiting.values()) and live.held["a1"] == 1  # answered, not waiting again
+    assert rounded(snapshots) == rounded(fresh_snapshots(engine, settings, at))
+
+
 def test_a_batch_journaled_before_a_stop_is_filed_once_by_the_next_collector(engine, settings):
     answered = Contact(source="fake", source_id="c1", channel="voice", queue="Billing", agent_id="a1",
                        arrived_at=START, answered_at=START + timedelta(seconds=10))
