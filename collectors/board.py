@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import orjson
+from sortedcontainers import SortedDict
 
 
 @dataclass(slots=True)
@@ -33,7 +34,7 @@ class AgentBoard:
     _keys_of: dict = field(default_factory=lambda: defaultdict(set))  # agent -> keys of its open states
     _dirty: set = field(default_factory=set)  # agents whose entries must be rebuilt
     _closed: set = field(default_factory=set)  # keys of states closed since the last refresh
-    _ordered: list | None = None  # keys in board order, None when to be sorted again
+    _ordered: SortedDict = field(default_factory=SortedDict)  # order -> _Entry: the board's order, kept
 
     def set_state(self, key: tuple, state: tuple | None) -> None:
         """An agent-state interval opened (``state``: agent, state, reason, started) or closed (None)."""
@@ -69,16 +70,11 @@ class AgentBoard:
 
     def entries(self) -> list[dict]:
         """Every open state's entry in board order."""
-        return [self._entries[key].shown for key in self._order()]
+        return [entry.shown for entry in self._ordered.values()]
 
     def encoded(self) -> str:
         """``entries()`` as a JSON array, from each entry's kept text."""
-        return "[" + ", ".join(self._entries[key].text for key in self._order()) + "]"
-
-    def _order(self) -> list:
-        if self._ordered is None:
-            self._ordered = sorted(self._entries, key=lambda key: self._entries[key].order)
-        return self._ordered
+        return "[" + ", ".join(entry.text for entry in self._ordered.values()) + "]"
 
     def _put(self, key: tuple, held: int) -> None:
         agent_id, state, reason, started_at = self.states[key]
@@ -90,16 +86,15 @@ class AgentBoard:
         old = self._entries.get(key)
         if old is not None:
             self._count(old.staffing, -1)
-        if old is None or old.order != entry.order:
-            self._ordered = None
-        self._entries[key] = entry
+            del self._ordered[old.order]
+        self._entries[key] = self._ordered[entry.order] = entry
         self._count(staffing, +1)
 
     def _drop(self, key: tuple) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:
             self._count(entry.staffing, -1)
-            self._ordered = None
+            del self._ordered[entry.order]
 
     def _count(self, staffing, sign: int) -> None:
         if staffing is None:

@@ -58,7 +58,6 @@ class LiveState:
     arrivals: dict = field(default_factory=dict)  # (queue, channel) -> {source: its latest arrival there}
     journal: dict = field(default_factory=dict)  # journal id -> ``journal.Entry`` whose facts are taken in
     unread: list = field(default_factory=list)  # entries this collector's polls journaled, facts not taken yet
-    facts_upto: dict = field(default_factory=dict)  # source -> its last journal id whose facts were taken
     filed_at: datetime | None = None  # when this collector last filed the journal
     counts_memo: tuple | None = None  # the last snapshot's window counts and what they were of (``snapshot``)
     # held by whoever changes or reads it: polls (``follow``) and the live job may run in parallel
@@ -102,7 +101,7 @@ class LiveState:
         fresh.board.refresh(fresh.held)
         # kept: the journal rows not filed yet (the caller takes their facts in again), when it last filed
         fresh.lock, fresh.journal, fresh.filed_at = self.lock, self.journal, self.filed_at
-        fresh.unread, fresh.facts_upto = self.unread, self.facts_upto
+        fresh.unread = self.unread
         self.__dict__.update(fresh.__dict__)
 
     def apply(self, delta: RollupDelta, batches: int) -> None:
@@ -126,21 +125,18 @@ class LiveState:
         self.board.refresh(self.held)
 
     def journaled(self, entry) -> None:
-        """This collector's poll journaled ``entry`` (committed): held, its facts taken by the next
-        refresh, unless a refresh already read it back (a source's polls are journaled in order, so
-        an id at or below the last one taken of its source was)."""
-        with self.lock:
-            if entry.id > self.facts_upto.get(entry.source, 0):
+        """This collector's poll journaled ``entry`` (committed; the poll held the lock from before its
+        commit, so no refresh read the row back meanwhile): held, its facts taken by the next refresh."""
+        if entry is not None:
+            with self.lock:
                 self.journal[entry.id] = entry
                 self.unread.append(entry)
 
     def take_unread(self, read: list) -> list:
         """The entries whose facts the refresh takes: those just ``read`` back from the journal and
-        those handed over by polls, in journal order; each source's last id is noted."""
+        those handed over by polls, in journal order."""
         entries = sorted([*read, *self.unread], key=operator.attrgetter("id"))
         self.unread = []
-        for entry in entries:
-            self.facts_upto[entry.source] = max(entry.id, self.facts_upto.get(entry.source, 0))
         return entries
 
     def follow(self, delta: RollupDelta, number: int) -> None:
