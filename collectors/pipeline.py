@@ -174,18 +174,19 @@ def store_batch(engine: Engine, settings: Settings, source_name: str, source_kin
     now. ``live``: the collector's memory of today, told once committed what a filed batch changed,
     or handed the journaled batch (its live job need not read it back).
     """
-    # a journaling poll holds the memory from before its commit to the hand-off: a refresh in between
-    # would read the batch back from the journal and take its facts twice
-    with live.lock if live is not None and journaled else nullcontext():
-        with session_scope(engine) as session:
-            if journaled:
+    if journaled:
+        # held from before the commit to the hand-off: a refresh in between would read the batch
+        # back from the journal and take its facts twice
+        with live.lock if live is not None else nullcontext():
+            with session_scope(engine) as session:
                 result = journal_batch(session, source_name, source_kind, batch, cursor, now)
-            else:
-                result = apply_batch(session, settings, source_name, source_kind, batch, cursor, now)
-        if live is not None and journaled:
-            live.journaled(result.entry)
-        elif live is not None:
-            live.follow(result.delta, result.number)
+            if live is not None:
+                live.journaled(result.entry)
+        return result
+    with session_scope(engine) as session:
+        result = apply_batch(session, settings, source_name, source_kind, batch, cursor, now)
+    if live is not None:
+        live.follow(result.delta, result.number)
     return result
 
 
