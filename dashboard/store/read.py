@@ -8,7 +8,8 @@ functions whichever page asks.
 
 The whole site days of a window are read from the day roll-ups (``store.days``:
 each day row is the sum of its interval rows), only its partial days at the ends
-from the interval tables; the sums are the same, over far fewer rows.
+from the interval tables; the sums are the same, over far fewer rows. The records behind
+the figures (an agent's contacts, a customer's journey) are read by ``store.raw``.
 """
 
 from __future__ import annotations
@@ -23,10 +24,8 @@ from sqlalchemy.orm import Session
 from dashboard.metrics.counts import COUNT_FIELDS, Counts
 from dashboard.metrics.windows import Window, days_in, site_day, site_week, week_start, weeks_in
 from dashboard.store.days import Split, split_window
-from dashboard.store.db import chunks
-from dashboard.store.models import (AgentDayStatRow, AgentIntervalStatRow, AgentRow, AgentStateDayStatRow,
-                                    AgentStateRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
-                                    IntervalStatRow, QueueDayStatRow, SurveyRow)
+from dashboard.store.models import (AgentDayStatRow, AgentIntervalStatRow, AgentStateDayStatRow, AgentStateStatRow,
+                                    CustomerWeekRow, IntervalStatRow, QueueDayStatRow)
 
 GROUPINGS = (None, "queue", "channel", "agent", "interval", "day", "week")
 ALL = "all"
@@ -160,23 +159,6 @@ def aux_seconds_by_reason(session: Session, start: datetime, end: datetime,
     return out
 
 
-def open_states(session: Session, agents: Iterable[str] | None = None) -> list[AgentStateRow]:
-    """Every agent's current (open) state interval, for time in state and the open part of state time."""
-    query = select(AgentStateRow).where(AgentStateRow.ended_at.is_(None))
-    if agents is not None:
-        query = query.where(AgentStateRow.agent_id.in_(list(agents)))
-    return list(session.scalars(query.order_by(AgentStateRow.agent_id)))
-
-
-def open_contacts(session: Session, queues: Iterable[str] | None = None) -> list[ContactRow]:
-    """Contacts with no answer (first response), abandon or end: the input of ``dashboard.metrics.live``."""
-    query = select(ContactRow).where(ContactRow.answered_at.is_(None), ContactRow.abandoned_at.is_(None),
-                                     ContactRow.ended_at.is_(None))
-    if queues is not None:
-        query = query.where(ContactRow.queue.in_(list(queues)))
-    return list(session.scalars(query.order_by(ContactRow.arrived_at)))
-
-
 def touchpoints(session: Session, week_start: date, last_week_start: date | None = None
                 ) -> list[tuple[str, int, str]]:
     """(customer id, contacts, channels) rows of the ISO week from ``week_start``, or of the weeks
@@ -234,68 +216,6 @@ def agent_counts_by_day(session: Session, start: datetime, end: datetime, agents
     return dict(out)
 
 
-CONTACT_SORTS = ("ended_at", "arrived_at", "channel", "queue", "transfer_count", "resolved")
-
-
-def agent_contacts_page(session: Session, agent_id: str, start: datetime, end: datetime, *,
-                        queues: Iterable[str] | None = None, channels: Iterable[str] | None = None,
-                        offset: int = 0, limit: int = 500, sort: str = "ended_at", descending: bool = True
-                        ) -> tuple[list[ContactRow], int]:
-    """One page of the contacts an agent ended in [start, end), and how many there are in all.
-
-    ``limit`` is capped at 500 rows; ``sort`` is one of ``CONTACT_SORTS`` (else ``ended_at``).
-    """
-    where = [ContactRow.agent_id == agent_id, ContactRow.ended_at >= start, ContactRow.ended_at < end]
-    if queues is not None:
-        where.append(ContactRow.queue.in_(list(queues)))
-    if channels is not None:
-        where.append(ContactRow.channel.in_(list(channels)))
-    total_rows = session.execute(select(func.count()).select_from(ContactRow).where(*where)).scalar_one()
-    column = getattr(ContactRow, sort if sort in CONTACT_SORTS else "ended_at")
-    order = (column.desc(), ContactRow.id.desc()) if descending else (column.asc(), ContactRow.id.asc())
-    rows = session.scalars(select(ContactRow).where(*where).order_by(*order)
-                           .offset(max(0, offset)).limit(max(1, min(limit, 500))))
-    return list(rows), int(total_rows)
-
-
-def surveys_of(session: Session, contacts: Sequence[ContactRow]) -> dict[int, list[SurveyRow]]:
-    """The survey responses given about each contact, by the contact's store id."""
-    keys = {(c.source, c.source_id): c.id for c in contacts}
-    out: defaultdict[int, list[SurveyRow]] = defaultdict(list)
-    for source in {c.source for c in contacts}:
-        wanted = [sid for (src, sid) in keys if src == source]
-        for chunk in chunks(wanted):
-            for row in session.scalars(select(SurveyRow).where(
-                    SurveyRow.source == source, SurveyRow.contact_source_id.in_(chunk))
-                    .order_by(SurveyRow.responded_at)):
-                out[keys[(source, row.contact_source_id)]].append(row)
-    return dict(out)
-
-
-def customer_contacts(session: Session, customer_id: str, start: datetime, end: datetime) -> list[ContactRow]:
-    """A customer's contacts, any channel and direction, that arrived in [start, end), oldest first."""
-    return list(session.scalars(select(ContactRow).where(
-        ContactRow.customer_id == customer_id, ContactRow.arrived_at >= start, ContactRow.arrived_at < end)
-        .order_by(ContactRow.arrived_at, ContactRow.id)))
-
-
-def agent_states_between(session: Session, agent_id: str, start: datetime, end: datetime) -> list[AgentStateRow]:
-    """An agent's state intervals that overlap [start, end) (an open one counts as running), in order."""
-    return list(session.scalars(select(AgentStateRow).where(
-        AgentStateRow.agent_id == agent_id, AgentStateRow.started_at < end,
-        (AgentStateRow.ended_at.is_(None)) | (AgentStateRow.ended_at > start))
-        .order_by(AgentStateRow.started_at)))
-
-
-def agent_comments(session: Session, agent_id: str, start: datetime, end: datetime,
-                   limit: int = 10) -> list[SurveyRow]:
-    """The latest survey responses with a comment about an agent's contacts, given in [start, end)."""
-    return list(session.scalars(select(SurveyRow).where(
-        SurveyRow.agent_id == agent_id, SurveyRow.comment.is_not(None), SurveyRow.comment != "",
-        SurveyRow.responded_at >= start, SurveyRow.responded_at < end)
-        .order_by(SurveyRow.responded_at.desc()).limit(limit)))
-
-
 def queue_channels(session: Session, start: datetime, end: datetime) -> dict[str, str]:
     """The queues with roll-up rows in [start, end) and each one's channel."""
     def build(table, when, *during):
@@ -303,14 +223,6 @@ def queue_channels(session: Session, start: datetime, end: datetime) -> dict[str
 
     rows = _ranged(session, IntervalStatRow, split_window(session, start, end), build)
     return {queue: channel for queue, channel in sorted(rows, key=lambda row: row[0])}
-
-
-def agent_rows(session: Session, agents: Iterable[str] | None = None) -> dict[str, AgentRow]:
-    """Known agents (name, team, skills) by id."""
-    query = select(AgentRow)
-    if agents is not None:
-        query = query.where(AgentRow.agent_id.in_(list(agents)))
-    return {row.agent_id: row for row in session.scalars(query)}
 
 
 def touchpoints_by_week(session: Session, first_week: date, last_week: date
@@ -333,23 +245,6 @@ def touchpoints_by_week(session: Session, first_week: date, last_week: date
 def first_interval_start(session: Session) -> datetime | None:
     """The earliest stored roll-up interval (aware UTC), None for an empty store: where history begins."""
     return session.scalar(select(func.min(IntervalStatRow.interval_start)))
-
-
-def topic_contacts(session: Session, start: datetime, end: datetime
-                   ) -> list[tuple[str, int, list[tuple[datetime, datetime]]]]:
-    """Per topic, inbound contacts arrived in [start, end) (raw records: one bounded week) and the
-    (arrival, next contact's arrival) pairs of those that have a next contact, for the repeat rate.
-    Contacts without a topic are left out; most contacts first."""
-    inbound = (ContactRow.arrived_at >= start, ContactRow.arrived_at < end, ContactRow.direction != "outbound",
-               ContactRow.topic.is_not(None), ContactRow.topic != "")
-    counts = session.execute(select(ContactRow.topic, func.count()).where(*inbound)
-                             .group_by(ContactRow.topic)).all()
-    pairs: defaultdict[str, list] = defaultdict(list)
-    for topic, arrived_at, next_at in session.execute(
-            select(ContactRow.topic, ContactRow.arrived_at, ContactRow.next_contact_at)
-            .where(*inbound, ContactRow.next_contact_at.is_not(None))):
-        pairs[topic].append((arrived_at, next_at))
-    return sorted(((topic, int(n), pairs.get(topic, [])) for topic, n in counts), key=lambda r: (-r[1], r[0]))
 
 
 def touchpoint_sums_by_week(session: Session, first_week: date, last_week: date) -> dict[date, dict[str, int]]:

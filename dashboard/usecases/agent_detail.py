@@ -12,7 +12,7 @@ from dashboard.metrics import ratios
 from dashboard.metrics.counts import ContactPolicy, is_repeat
 from dashboard.metrics.windows import day_window, days_in
 from dashboard.settings import Settings
-from dashboard.store import read
+from dashboard.store import raw, read
 from dashboard.usecases.agent_table import AgentLine, agent_lines
 from dashboard.usecases.filters import Filters
 
@@ -53,7 +53,7 @@ def timeline(session: Session, settings: Settings, agent_id: str, day: date, now
     """The agent's states over the site ``day``, each clipped to the day; an open one runs to ``now``."""
     window = day_window(day, settings.tz, settings.day_reset_hour)
     out = []
-    for row in read.agent_states_between(session, agent_id, window.start, min(window.end, now)):
+    for row in raw.agent_states_between(session, agent_id, window.start, min(window.end, now)):
         start, end = max(row.started_at, window.start), min(row.ended_at or now, window.end, now)
         if end > start:
             out.append(Segment(row.state, row.reason or "", start, end))
@@ -83,7 +83,7 @@ def trends(session: Session, settings: Settings, filters: Filters, agent_id: str
 def agent_detail(session: Session, settings: Settings, filters: Filters, agent_id: str, day: date,
                  now: datetime) -> AgentDetail | None:
     """Everything on the agent's page but the contacts; None for an agent the store does not know."""
-    people = read.agent_rows(session)
+    people = raw.agent_rows(session)
     person = people.get(agent_id)
     lines = agent_lines(session, settings, filters, now, only=[agent_id])
     summary = lines[0] if lines else None
@@ -93,7 +93,7 @@ def agent_detail(session: Session, settings: Settings, filters: Filters, agent_i
     team = [a for a, row in people.items() if team_name and row.team == team_name] or list(people) or [agent_id]
     window = filters.window(settings.tz, settings.day_reset_hour)
     comments = [{"responded_at": s.responded_at, "kind": s.kind, "score": s.score, "comment": s.comment,
-                 "queue": s.queue} for s in read.agent_comments(session, agent_id, window.start, window.end)]
+                 "queue": s.queue} for s in raw.agent_comments(session, agent_id, window.start, window.end)]
     return AgentDetail(agent_id, person.name if person else agent_id, (team_name or ""), summary, day,
                        timeline(session, settings, agent_id, day, now),
                        trends(session, settings, filters, agent_id, team), comments)
@@ -103,10 +103,10 @@ def contact_rows(session: Session, settings: Settings, filters: Filters, agent_i
                  limit: int, sort: str = "ended_at", descending: bool = True) -> tuple[list[dict], int]:
     """One page (≤ 500 rows) of the agent's contacts ended in the range, as grid rows, and the total."""
     window = filters.window(settings.tz, settings.day_reset_hour)
-    rows, count = read.agent_contacts_page(
+    rows, count = raw.agent_contacts_page(
         session, agent_id, window.start, window.end, queues=filters.queues, channels=filters.channels,
         offset=offset, limit=min(limit, PAGE_ROWS), sort=sort, descending=descending)
-    surveys = read.surveys_of(session, rows)
+    surveys = raw.surveys_of(session, rows)
     repeat_window = ContactPolicy(repeat_window_seconds=settings.repeat_window_days * 86400.0)
     out = []
     for row in rows:

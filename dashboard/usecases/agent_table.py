@@ -17,7 +17,7 @@ from dashboard.metrics import agents as agent_metrics
 from dashboard.metrics import ratios
 from dashboard.metrics.counts import Counts
 from dashboard.settings import Settings
-from dashboard.store import read
+from dashboard.store import raw, read
 from dashboard.usecases.filters import Filters
 
 COLUMNS = ("agent_id", "name", "team", "contacts_handled", "aht_seconds", "acw_share", "occupancy",
@@ -72,7 +72,7 @@ def agent_lines(session: Session, settings: Settings, filters: Filters, now: dat
     closed = read.state_seconds_by_agent(session, window.start, window.end,
                                          list(set(by_agent) | set(only or ())) if narrowed else None)
     wanted = set(by_agent) | (set(only or ()) if narrowed else set(closed))
-    current = [s for s in read.open_states(session, wanted) if s.started_at < window.end]
+    current = [s for s in raw.open_states(session, wanted) if s.started_at < window.end]
     # open states are not in the roll-up yet: their time so far is added, clipped to the window
     seconds = agent_metrics.add_seconds(closed, agent_metrics.state_seconds(current, window.start, window.end, now))
     aux = read.aux_seconds_by_agent(session, window.start, window.end, wanted)
@@ -81,7 +81,7 @@ def agent_lines(session: Session, settings: Settings, filters: Filters, now: dat
             part = agent_metrics.state_seconds([state], window.start, window.end, now)
             held = aux.setdefault(state.agent_id, {})
             held[state.reason or ""] = held.get(state.reason or "", 0.0) + part.get(state.agent_id, {}).get("aux", 0.0)
-    people = read.agent_rows(session, wanted)
+    people = raw.agent_rows(session, wanted)
     lines = []
     for agent_id in sorted(wanted):
         person = people.get(agent_id)

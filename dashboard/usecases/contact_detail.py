@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.metrics.counts import ContactPolicy, is_repeat
 from dashboard.settings import Settings
-from dashboard.store import read
+from dashboard.store import raw
 from dashboard.store.models import ContactRow
 
 
@@ -59,11 +59,11 @@ def contact_detail(session: Session, settings: Settings, contact_id: int) -> Con
         return None
     policy = ContactPolicy(repeat_window_seconds=settings.repeat_window_days * 86400.0)
     surveys = [{"kind": s.kind, "score": s.score, "responded_at": s.responded_at, "comment": s.comment or ""}
-               for s in read.surveys_of(session, [contact]).get(contact.id, [])]
+               for s in raw.surveys_of(session, [contact]).get(contact.id, [])]
     journey = []
     if contact.customer_id:
         span = timedelta(days=settings.journey_window_days)
-        for row in read.customer_contacts(session, contact.customer_id, contact.arrived_at - span,
+        for row in raw.customer_contacts(session, contact.customer_id, contact.arrived_at - span,
                                           contact.arrived_at + span):
             journey.append({"id": row.id, "arrived_at": row.arrived_at, "channel": row.channel, "queue": row.queue,
                             "direction": row.direction, "agent_id": row.agent_id, "resolved": row.resolved,

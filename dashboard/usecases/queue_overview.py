@@ -18,7 +18,7 @@ from dashboard.metrics.agents import OFFLINE_STATE
 from dashboard.metrics.counts import INTERVAL, Counts, interval_start, is_async
 from dashboard.metrics.windows import day_window, interval_starts, site_day
 from dashboard.settings import Settings
-from dashboard.store import read
+from dashboard.store import raw, read
 from dashboard.usecases.filters import Filters
 
 KPI_NAMES = ("offered", "answered", "service_level", "asa_seconds", "abandon_rate", "aht_seconds", "fcr",
@@ -105,7 +105,7 @@ class Intraday:
 
 def queue_agents(session: Session, queue: str, handled: set[str]) -> set[str]:
     """Agents skilled for the queue, plus any who handled its contacts that day."""
-    skilled = {a for a, row in read.agent_rows(session).items()
+    skilled = {a for a, row in raw.agent_rows(session).items()
                if queue in {s.strip() for s in (row.skills or "").split(",")}}
     return skilled | handled
 
@@ -143,7 +143,7 @@ def intraday(session: Session, settings: Settings, queue: str, channel: str, day
     if window.contains(now) and not asynchronous:
         last_complete = [p for p in points if p.start + INTERVAL <= interval_start(now)]
         required_now = last_complete[-1].required_agents if last_complete else None
-        staffed_now = sum(1 for s in read.open_states(session, agents) if s.state != OFFLINE_STATE)
+        staffed_now = sum(1 for s in raw.open_states(session, agents) if s.state != OFFLINE_STATE)
         gap = erlang.staffing_gap(required_now, staffed_now) if required_now is not None else None
     return Intraday(queue, day, qs.service_level_target, threshold, asynchronous, points,
                     required_now, staffed_now, gap)

@@ -19,7 +19,7 @@ from dashboard.metrics.journey import Touchpoints, fcr_provisional, touchpoints
 from dashboard.metrics.windows import site_day, site_week, week_start, week_window
 from dashboard.records import KNOWN_CHANNELS
 from dashboard.settings import Settings
-from dashboard.store import read
+from dashboard.store import raw, read
 
 HISTORY_WEEKS = 12  # weeks shown before the picked one
 TOP_TOPICS = 8
@@ -154,7 +154,7 @@ def week_topics(session: Session, settings: Settings, week: date, limit: int = T
     """The week's most frequent contact topics with the share of their contacts repeated within the window."""
     window = week_window(week, settings.tz, settings.day_reset_hour)
     repeat_seconds = settings.repeat_window_days * 86400
-    rows = read.topic_contacts(session, window.start, window.end)[:limit]
+    rows = raw.topic_contacts(session, window.start, window.end)[:limit]
     return tuple(Topic(topic, n, sum((nxt - at).total_seconds() <= repeat_seconds for at, nxt in pairs) / n)
                  for topic, n, pairs in rows)
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pypdf
 import requests
-from selenium.webdriver.common.by import By
 
 from collectors.pipeline import store_batch
 from dashboard import ids

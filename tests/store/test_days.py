@@ -16,7 +16,7 @@ from dashboard.metrics.counts import COUNT_FIELDS
 from dashboard.metrics.windows import date_range, day_window, interval_starts, site_day
 from dashboard.records import AgentStateInterval, Batch, Contact
 from dashboard.settings import load_settings
-from dashboard.store import read
+from dashboard.store import raw, read
 from dashboard.store.days import DayCut, split_window, stored_cut
 from dashboard.store.db import session_scope
 from dashboard.store.models import (AgentDayStatRow, AgentIntervalStatRow, AgentStateDayStatRow, AgentStateStatRow,
@@ -199,7 +199,7 @@ def test_reads_over_whole_days_equal_the_interval_reads(engine, site):
     whole = date_range(DST_DAY - timedelta(days=2), DST_DAY + timedelta(days=1), tz, RESET)
     ragged = replace(whole, start=whole.start + timedelta(hours=5, minutes=15), end=whole.end - timedelta(hours=2))
     with session_scope(engine) as session:
-        agents = sorted(read.agent_rows(session))[:3]
+        agents = sorted(raw.agent_rows(session))[:3]
     for window in (whole, ragged, day_window(DST_DAY, tz, RESET)):
         results = []
         for interval_only in (False, True):

@@ -10,7 +10,7 @@ import pytest
 from dashboard.metrics.counts import Counts, counts_in_window
 from dashboard.metrics.windows import day_window
 from dashboard.records import Batch, Contact
-from dashboard.store import read
+from dashboard.store import raw, read
 from dashboard.store.db import session_scope
 from dashboard.store.models import (AgentIntervalStatRow, AgentStateRow, AgentStateStatRow, ContactRow,
                                     CustomerWeekRow, IntervalStatRow)
@@ -108,7 +108,7 @@ def test_agent_grouping_and_state_seconds(engine):
         ann_billing = read.counts_by(session, t, end, agents=["ann"], queues=["Billing"])
         seconds = read.state_seconds_by_agent(session, t, end)
         reasons = read.aux_seconds_by_reason(session, t, end)
-        open_states = read.open_states(session)
+        open_states = raw.open_states(session)
     assert (agents["ann"].ended, agents["ann"].talk_seconds, agents["bob"].ended) == (4, 900.0, 2)
     assert ann_billing[read.ALL].ended == 3
     assert seconds == {"ann": {"available": 1200.0, "aux": 120.0}, "bob": {"aux": 600.0}}
@@ -141,5 +141,5 @@ def test_open_contacts_and_rollups_agree_with_direct_computation(engine, setting
     direct = counts_in_window(contacts, [], lambda c: policy(c.queue, c.channel), t, now, now)
     with session_scope(engine) as session:
         assert read.counts_by(session, t, now)[read.ALL] == direct
-        assert [c.source_id for c in read.open_contacts(session)] == ["c4"]
+        assert [c.source_id for c in raw.open_contacts(session)] == ["c4"]
         assert session.get(ContactRow, 1) is not None
