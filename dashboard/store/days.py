@@ -161,7 +161,8 @@ def day_sums(settings: Settings, table: _Table, intervals: pd.DataFrame) -> pd.D
     starts = intervals["interval_start"]
     day_of = {at: days.of(at.to_pydatetime().replace(tzinfo=timezone.utc)) for at in starts.unique()}
     sums = list(table.sums)
-    out = (intervals.assign(day=starts.map(day_of)).groupby(["day", *table.keys], sort=True, dropna=False)[sums]
+    out = (intervals.assign(day=starts.map(day_of))
+           .groupby(["day", *table.keys], sort=True, dropna=False, observed=True)[sums]
            .sum().reset_index())
     return out[out[sums].ne(0).any(axis=1)]
 
