@@ -18,6 +18,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
 from pathlib import Path
 from typing import Callable
 
@@ -33,7 +34,8 @@ from dashboard.store.bulk import insert_statement, update_statement
 from dashboard.store.sqlite_child import FLAG, TIME, typed
 
 Queries = dict[str, tuple[str, dict[str, str]]]  # name -> (sql, column kinds)
-WRITE_ROWS = 100_000  # rows turned into Python tuples at once (SQLite): bounds the memory they take
+WRITE_ROWS = 100_000  # rows turned into Python values at once (SQLite): bounds the memory they take
+MAX_PARAMETERS = 999  # bound parameters a statement, SQLite before 3.32
 
 
 def select_sql(dialect: str, table: str, columns: dict[str, str], where: str = "") -> str:
@@ -104,12 +106,32 @@ def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame,
         _copy_in(connection.connection.driver_connection, table, frame)
         done(len(frame))
         return
-    statement = insert_statement(connection, table, tuple(frame.columns))
-    for start in range(0, len(frame), WRITE_ROWS):
-        part = frame.iloc[start:start + WRITE_ROWS]
-        statement.run(connection, list(zip(*(_as_stored(part[name], table.c[name]) for name in part.columns))),
-                      converted=True)
-        done(len(part))
+    names = tuple(frame.columns)
+    values = [_driver_values(frame[name], table.c[name]) for name in names]
+    # many rows a statement: SQLite's work per statement, not per value, is most of the driver's time
+    per_statement = max(1, MAX_PARAMETERS // len(names))
+    many = insert_statement(connection, table, names, per_statement).sql
+    one = insert_statement(connection, table, names).sql
+    size = per_statement * max(1, WRITE_ROWS // per_statement)
+    # the driver's cursor takes the lists as they are; SQLAlchemy's would want tuples
+    with closing(connection.connection.driver_connection.cursor()) as cursor:
+        for start in range(0, len(frame), size):
+            stop = min(start + size, len(frame))
+            grouped, rest = _parameters(values, start, stop, per_statement)
+            cursor.executemany(many, grouped)
+            cursor.executemany(one, rest)
+            done(stop - start)
+
+
+def _parameters(values: list[np.ndarray], start: int, stop: int, per_statement: int) -> tuple[list, list]:
+    """Rows ``start:stop`` as parameter lists: ``per_statement`` rows to a list, then the rows left
+    over one to a list."""
+    block = np.empty((stop - start, len(values)), dtype=object, order="F")  # filled a column at a time
+    for position, column in enumerate(values):
+        block[:, position] = column[start:stop]
+    block = np.ascontiguousarray(block)
+    grouped = len(block) // per_statement * per_statement
+    return block[:grouped].reshape(-1, per_statement * len(values)).tolist(), block[grouped:].tolist()
 
 
 def update_column(connection: Connection, table: Table, column: str, frame: pd.DataFrame) -> None:
@@ -124,11 +146,8 @@ def update_column(connection: Connection, table: Table, column: str, frame: pd.D
         connection.exec_driver_sql(f"UPDATE {table.name} SET {column} = {staged}.{column} FROM {staged} "
                                    f"WHERE {table.name}.id = {staged}.id")
         return
-    statement = update_statement(connection, table, (column,))
-    for start in range(0, len(frame), WRITE_ROWS):
-        part = frame.iloc[start:start + WRITE_ROWS]
-        statement.run(connection, list(zip(_as_stored(part[column], table.c[column]), part["id"].tolist())),
-                      converted=True)
+    rows = zip(_driver_values(frame[column], table.c[column]).tolist(), frame["id"].tolist())
+    update_statement(connection, table, (column,)).run(connection, rows, converted=True)
 
 
 def _copy_in(dbapi_connection, table: Table, frame: pd.DataFrame, into: str | None = None) -> None:
@@ -151,17 +170,20 @@ def _as_arrow(values: pd.Series, column) -> pa.Array:
     return pa.Array.from_pandas(values)
 
 
-def _as_stored(values: pd.Series, column) -> list:
-    """A column as the SQLite driver stores it: times (naive UTC) and days in SQLAlchemy's text forms,
-    NaT as None; numbers and strings as they are."""
-    if isinstance(column.type, Date):
-        return np.datetime_as_string(_days(values), unit="D").tolist()
-    if values.dtype.kind == "M":
-        array = values.to_numpy(dtype="datetime64[us]")
-        text = np.char.replace(np.datetime_as_string(array, unit="us"), "T", " ").astype(object)
-        text[np.isnat(array)] = None
-        return text.tolist()
-    return values.astype(object).tolist() if isinstance(values.dtype, pd.CategoricalDtype) else values.tolist()
+def _driver_values(values: pd.Series, column) -> np.ndarray:
+    """A column as the SQLite driver takes it: times (naive UTC) and days in SQLAlchemy's text forms,
+    NULL as None; each distinct string made once and shared by its rows."""
+    if isinstance(column.type, Date) or values.dtype.kind == "M":
+        codes, distinct = pd.factorize(values)
+        if isinstance(column.type, Date):
+            text = np.datetime_as_string(_days(pd.Series(distinct)), unit="D")
+        else:
+            text = np.char.replace(np.datetime_as_string(np.asarray(distinct, dtype="datetime64[us]"), unit="us"),
+                                   "T", " ")
+        return np.append(text.astype(object), None)[codes]  # code -1 (NaT) takes the None at the end
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return np.append(np.asarray(values.cat.categories, dtype=object), None)[values.cat.codes.to_numpy()]
+    return values.to_numpy()
 
 
 def _days(values: pd.Series) -> np.ndarray:

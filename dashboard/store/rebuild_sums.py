@@ -18,6 +18,7 @@ import pandas as pd
 
 from dashboard.metrics.counts import COUNT_FIELDS, DETRACTOR_NPS, PROMOTER_NPS, SATISFIED_CSAT
 from dashboard.records import ASYNC_CHANNELS
+from dashboard.store.keyed_sums import Radix, Sums, coded, codes_of, sums_frame
 
 NAT = np.iinfo(np.int64).min  # pandas' NaT as int64
 INTERVAL_US = 15 * 60 * 1_000_000
@@ -69,90 +70,13 @@ def _categories(values: pd.Series) -> list:
     return list(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) else list(values.dropna().unique())
 
 
-def coded(values: pd.Series, dictionary: pd.Index) -> np.ndarray:
-    """Each value's position in ``dictionary`` (int64); -1 for NULL and values not in it."""
-    return pd.Categorical(values, categories=dictionary).codes.astype(np.int64)
-
-
 def sorted_codes(values: pd.Series, empty: bool = True) -> tuple[np.ndarray, pd.Index]:
     """Codes of ``values`` into their own sorted dictionary, and that dictionary; without ``empty``
-    the empty string is left out (coded -1, as NULL)."""
-    names = set(_categories(values))
-    if not empty:
-        names.discard("")
-    dictionary = pd.Index(sorted(names), dtype=object)
-    return coded(values, dictionary), dictionary
-
-
-class Radix:
-    """Several non-negative codes as one int64, the first the most significant: keys sort as the tuples do."""
-
-    def __init__(self, *sizes: int):
-        self.sizes = tuple(max(int(size), 1) for size in sizes)
-        if np.prod([float(s) for s in self.sizes]) >= 2.0 ** 62:
-            raise OverflowError(f"keys of sizes {self.sizes} do not fit in 64 bits")
-
-    def key(self, *codes: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(codes[0]), dtype=np.int64)
-        for values, size in zip(codes, self.sizes):
-            out = out * size + values
-        return out
-
-    def codes(self, keys: np.ndarray) -> list[np.ndarray]:
-        out = []
-        for size in reversed(self.sizes):
-            keys, rest = np.divmod(keys, size)
-            out.append(rest)
-        return out[::-1]
-
-
-class Sums:
-    """Amounts added to int64 keys field by field (an event at a time), summed per distinct key."""
-
-    def __init__(self):
-        self._keys: list[np.ndarray] = []
-        self._amounts: list[dict] = []
-
-    def add(self, keys: np.ndarray, **amounts) -> None:
-        """One event's rows: their keys and per field the amounts (an array, or 1 for each row)."""
-        self._keys.append(keys)
-        self._amounts.append(amounts)
-
-    def totals(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """The distinct keys, ascending, and each field's total per key (int64 for counts, float64
-        for seconds and score sums)."""
-        if not self._keys:
-            return np.zeros(0, dtype=np.int64), {}
-        codes, keys = pd.factorize(np.concatenate(self._keys), sort=True)
-        totals: dict[str, np.ndarray] = {}
-        start = 0
-        for part, amounts in zip(self._keys, self._amounts):
-            slot = codes[start:start + len(part)]
-            start += len(part)
-            for name, amount in amounts.items():
-                totals[name] = totals.get(name, 0) + _bincount(slot, amount, len(keys))
-        return keys, totals
-
-
-def _bincount(slot: np.ndarray, amount, size: int) -> np.ndarray:
-    if np.isscalar(amount):
-        return np.bincount(slot, minlength=size) * amount
-    if amount.dtype == bool:
-        return np.bincount(slot[amount], minlength=size)
-    return np.bincount(slot, weights=amount, minlength=size)
-
-
-def count_frame(keys: dict[str, object], totals: dict[str, np.ndarray], fields: tuple[str, ...]) -> pd.DataFrame:
-    """A roll-up frame: the key columns, then every field (0 where nothing was added)."""
-    size = len(next(iter(keys.values())))
-    frame = pd.DataFrame(keys)
-    for name in fields:
-        total = totals.get(name)
-        float_field = name.endswith(("seconds", "_sum"))
-        if total is None:
-            total = np.zeros(size, dtype=float if float_field else np.int64)
-        frame[name] = total.astype(float if float_field else np.int64)
-    return frame
+    the empty string is coded -1, as NULL."""
+    codes, dictionary = codes_of(values)
+    if not empty and "" in dictionary:
+        codes[codes == dictionary.get_loc("")] = -1
+    return codes, dictionary
 
 
 @dataclass(frozen=True)
@@ -210,13 +134,13 @@ class CountKeys:
     def queue_frame(self) -> pd.DataFrame:
         keys, totals = self.queues.totals()
         interval, queue, channel = self.queue_radix.codes(keys)
-        return count_frame({"interval_start": self.grid.starts(interval), **self._names(queue, channel)},
+        return sums_frame({"interval_start": self.grid.starts(interval), **self._names(queue, channel)},
                            totals, COUNT_FIELDS)
 
     def agent_frame(self) -> pd.DataFrame:
         keys, totals = self.agents.totals()
         interval, agent, queue, channel = self.agent_radix.codes(keys)
-        return count_frame({"interval_start": self.grid.starts(interval),
+        return sums_frame({"interval_start": self.grid.starts(interval),
                             "agent_id": pd.Categorical.from_codes(agent, categories=self.codes.agents),
                             **self._names(queue, channel)}, totals, COUNT_FIELDS)
 
@@ -372,7 +296,7 @@ def state_seconds(frame: pd.DataFrame) -> pd.DataFrame:
     interval_codes, *name_codes = radix.codes(keys)
     names = {name: pd.Categorical.from_codes(codes, categories=dictionary)
              for (name, (_, dictionary)), codes in zip(columns.items(), name_codes)}
-    return count_frame({"interval_start": grid.starts(interval_codes), **names}, totals, ("seconds",))
+    return sums_frame({"interval_start": grid.starts(interval_codes), **names}, totals, ("seconds",))
 
 
 def customer_weeks(customer: np.ndarray, customers: pd.Index, channel: np.ndarray, channels: pd.Index,
