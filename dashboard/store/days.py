@@ -172,11 +172,13 @@ def day_sums(settings: Settings, table: _Table, intervals: pd.DataFrame) -> pd.D
     sums.add(radix.key(day_of_start[starts], *(codes for codes, _ in keys)),
              **{name: intervals[name].to_numpy() for name in table.sums})
     found, totals = sums.totals()
+    kept = np.logical_or.reduce([total != 0 for total in totals.values()]) if totals else np.ones(0, dtype=bool)
+    if not kept.all():
+        found, totals = found[kept], {name: total[kept] for name, total in totals.items()}
     day, *codes = radix.codes(found)
-    out = sums_frame({"day": np.asarray(day_list, dtype="datetime64[D]")[day],
-                      **{name: pd.Categorical.from_codes(code, categories=dictionary)
-                         for name, code, (_, dictionary) in zip(table.keys, codes, keys)}}, totals, table.sums)
-    return out[out[list(table.sums)].ne(0).any(axis=1)]
+    return sums_frame({"day": np.asarray(day_list, dtype="datetime64[D]")[day],
+                       **{name: pd.Categorical.from_codes(code, categories=dictionary)
+                          for name, code, (_, dictionary) in zip(table.keys, codes, keys)}}, totals, table.sums)
 
 
 def record_cut(session: Session, settings: Settings) -> None:

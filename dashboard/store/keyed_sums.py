@@ -59,27 +59,32 @@ class Sums:
         self._amounts.append(amounts)
 
     def totals(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """The distinct keys, ascending, and each field's total per key (int64 for counts, float64
-        for seconds and score sums)."""
+        """The distinct keys, ascending, and each field's total per key: one ``np.bincount`` a field,
+        over every event that adds to it (counts of 1 and flags as int64, other amounts float64)."""
         if not self._keys:
             return np.zeros(0, dtype=np.int64), {}
         codes, keys = pd.factorize(np.concatenate(self._keys), sort=True)
-        totals: dict[str, np.ndarray] = {}
-        start = 0
-        for part, amounts in zip(self._keys, self._amounts):
-            slot = codes[start:start + len(part)]
-            start += len(part)
+        bounds = np.cumsum([0, *(len(part) for part in self._keys)])
+        slots = [codes[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
+        added: dict[str, list] = {}
+        for slot, amounts in zip(slots, self._amounts):
             for name, amount in amounts.items():
-                totals[name] = totals.get(name, 0) + _bincount(slot, amount, len(keys))
-        return keys, totals
+                added.setdefault(name, []).append((slot, amount))
+        return keys, {name: _total(parts, len(keys)) for name, parts in added.items()}
 
 
-def _bincount(slot: np.ndarray, amount, size: int) -> np.ndarray:
-    if np.isscalar(amount):
-        return np.bincount(slot, minlength=size) * amount
-    if amount.dtype == bool:
-        return np.bincount(slot[amount], minlength=size)
-    return np.bincount(slot, weights=amount, minlength=size)
+def _total(parts: list[tuple[np.ndarray, object]], size: int) -> np.ndarray:
+    if all(_counted(amount) for _, amount in parts):
+        return np.bincount(np.concatenate([slot if np.isscalar(amount) else slot[amount] for slot, amount in parts]),
+                           minlength=size)
+    weights = [np.full(len(slot), float(amount)) if np.isscalar(amount) else amount.astype(float, copy=False)
+               for slot, amount in parts]
+    return np.bincount(np.concatenate([slot for slot, _ in parts]), weights=np.concatenate(weights), minlength=size)
+
+
+def _counted(amount) -> bool:
+    """1 for every row, or a flag per row: the total is a count of rows."""
+    return (np.isscalar(amount) and amount == 1) or (not np.isscalar(amount) and amount.dtype == bool)
 
 
 def sums_frame(keys: dict[str, object], totals: dict[str, np.ndarray], fields: tuple[str, ...]) -> pd.DataFrame:
