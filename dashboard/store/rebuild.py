@@ -16,7 +16,9 @@ numbers and codes (0.5 GB at five million), with a few arrays of that length bes
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -42,6 +44,10 @@ STATES_READ = {"agent_id": KEY, "state": KEY, "reason": KEY, "started_at": TIME,
 SURVEYS = {"queue": KEY, "channel": KEY, "agent_id": KEY, "kind": KEY, "score": INT, "responded_at": TIME}
 SOURCES = (("contacts", "contacts", CONTACTS, ""), ("states", "agent_states", STATES_READ, "ended_at IS NOT NULL"),
            ("surveys", "survey_responses", SURVEYS, "queue IS NOT NULL"))
+DAYS = {table.interval.__tablename__: table for table in (QUEUES, AGENTS, STATES)}  # interval table -> its days
+TABLES_BY_NAME = {model.__tablename__: model.__table__ for model in (
+    IntervalStatRow, AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, QueueSourceRow,
+    *(table.day for table in TABLES))}
 
 
 def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress: bool = True) -> dict[str, int]:
@@ -54,50 +60,51 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
 
     from collectors.pipeline import policy_resolver  # the collector's policy rules, one definition
 
+    written: dict[str, int] = {}
     with engine.begin() as connection:
         queries = {name: (select_sql(connection.dialect.name, table, kinds, where), kinds)
                    for name, table, kinds, where in SOURCES}
         total = sum(connection.exec_driver_sql(f"SELECT count(*) FROM ({sql}) AS counted").scalar_one()
                     for sql, _ in queries.values())
-        bar = tqdm(total=total, unit="row", unit_scale=True, desc="reading", disable=not progress)
-        try:
+        with tqdm(total=total, unit="row", unit_scale=True, desc="reading", disable=not progress) as bar:
             raw = read_tables(connection, queries)
             bar.update(total)
-            bar.set_description("summing")
-            rebuilt = _rebuilt(raw, settings, policy_for=policy_resolver(settings), now=now)
-            _write(connection, settings, rebuilt, bar)
-        finally:
-            bar.close()
+            with _WriteBehind(connection, bar) as writes:
+                for name, frame in _rebuilt(raw, settings, policy_resolver(settings), now):
+                    writes.put(name, frame)
+                    written[name] = len(frame)
+                    if name in DAYS:
+                        writes.put(DAYS[name].day.__tablename__, day_sums(settings, DAYS[name], frame))
         with Session(bind=connection) as session:
             clock = rollup_clock(session)
             stamp_clock(clock, now)  # a new number: the collector's memory of today reloads
             record_cut(session, settings)
             session.flush()
-    return {"interval_stats": len(rebuilt["interval_stats"]), "agent_interval_stats": len(rebuilt["agent_interval_stats"]),
-            "agent_state_stats": len(rebuilt["agent_state_stats"]), "customer_weeks": len(rebuilt["customer_weeks"]),
-            "relinked": len(rebuilt["links"])}
+    return {**{name: written[name] for name in DAYS}, "customer_weeks": written["customer_weeks"],
+            "relinked": written["links"]}
 
 
-def _rebuilt(raw: dict[str, pd.DataFrame], settings: Settings, policy_for, now: datetime) -> dict[str, pd.DataFrame]:
-    """The changed journey links (``links``: id, next_contact_at) and every roll-up table's rows, by table."""
+def _rebuilt(raw: dict[str, pd.DataFrame], settings: Settings, policy_for, now: datetime) -> Iterator[tuple]:
+    """(table, its new rows) for every roll-up table, and ``links`` (id, next_contact_at: the contacts
+    whose journey link changed), each as soon as it is computed."""
     contacts, surveys = raw["contacts"], raw["surveys"]
     through = int(np.datetime64(now.astimezone(timezone.utc).replace(tzinfo=None), "us").astype(np.int64))
     customer, customers = sorted_codes(contacts["customer_id"], empty=False)
     arrived = micros(contacts["arrived_at"])
     window = max(policy_for("", "voice").repeat_window_seconds, 1.0)
     next_at = next_contacts(customer, arrived, contacts["id"].to_numpy(), window)
+    yield "links", _changed_links(contacts, next_at)
     codes = Codes.of(contacts, surveys)
     columns = ContactColumns.of(contacts, codes, next_at)
     keys = CountKeys(Grid.spanning(columns.arrived, columns.answered, columns.abandoned, columns.ended,
                                    micros(surveys["responded_at"]), np.array([through])), codes)
     add_contacts(keys, columns, Policies.of(codes, columns.queue, columns.channel, policy_for), through)
     add_surveys(keys, surveys, codes)
-    return {"links": _changed_links(contacts, next_at),
-            "interval_stats": keys.queue_frame(), "agent_interval_stats": keys.agent_frame(),
-            "agent_state_stats": state_seconds(raw["states"]),
-            "customer_weeks": customer_weeks(customer, customers, columns.channel, codes.channels, arrived,
-                                             settings.tz),
-            "queue_sources": queue_sources(contacts)}
+    yield "interval_stats", keys.queue_frame()
+    yield "agent_interval_stats", keys.agent_frame()
+    yield "agent_state_stats", state_seconds(raw["states"])
+    yield "customer_weeks", customer_weeks(customer, customers, columns.channel, codes.channels, arrived, settings.tz)
+    yield "queue_sources", queue_sources(contacts)
 
 
 def _changed_links(contacts: pd.DataFrame, next_at: np.ndarray) -> pd.DataFrame:
@@ -107,17 +114,38 @@ def _changed_links(contacts: pd.DataFrame, next_at: np.ndarray) -> pd.DataFrame:
                          "next_contact_at": next_at[changed].view("datetime64[us]")})
 
 
-def _write(connection: Connection, settings: Settings, rebuilt: dict[str, pd.DataFrame], bar) -> None:
-    """Store the links and replace every roll-up table's rows; the day tables from the interval rows
-    (``days.day_sums``), not read back."""
-    days = {table.day.__tablename__: day_sums(settings, table, rebuilt[table.interval.__tablename__])
-            for table in (QUEUES, AGENTS, STATES)}
-    bar.reset(total=sum(len(frame) for frame in [*rebuilt.values(), *days.values()]))
-    bar.set_description("writing contacts")
-    update_column(connection, ContactRow.__table__, "next_contact_at", rebuilt["links"])
-    bar.update(len(rebuilt["links"]))
-    models = (IntervalStatRow, AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, QueueSourceRow)
-    for table in [model.__table__ for model in models] + [table.day.__table__ for table in TABLES]:
-        connection.execute(delete(table))
-        bar.set_description(f"writing {table.name}")
-        insert_frame(connection, table, {**rebuilt, **days}[table.name], bar.update)
+class _WriteBehind:
+    """The rebuild's writes, in the order given, by one worker thread while the main thread computes
+    the next rows: SQLite's inserts and NumPy's sums let the other thread run, so the two share the
+    machine's cores. Only the worker touches the connection until every write is done; on an error
+    the pending writes are dropped and the transaction rolls back."""
+
+    def __init__(self, connection: Connection, bar):
+        self.connection, self.bar = connection, bar
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-writes")
+        self.pending: list[Future] = []
+
+    def put(self, name: str, frame: pd.DataFrame) -> None:
+        """Write ``frame`` as table ``name``'s rows (``links``: set contacts' next arrivals)."""
+        self.bar.total += len(frame)
+        self.bar.refresh()
+        self.pending.append(self.worker.submit(self._write, name, frame))
+
+    def _write(self, name: str, frame: pd.DataFrame) -> None:
+        self.bar.set_description(f"writing {name}")
+        if name == "links":
+            update_column(self.connection, ContactRow.__table__, "next_contact_at", frame)
+            self.bar.update(len(frame))
+            return
+        table = TABLES_BY_NAME[name]
+        self.connection.execute(delete(table))
+        insert_frame(self.connection, table, frame, self.bar.update)
+
+    def __enter__(self) -> _WriteBehind:
+        return self
+
+    def __exit__(self, error_type, *_) -> None:
+        self.worker.shutdown(wait=True, cancel_futures=error_type is not None)
+        if error_type is None:
+            for done in self.pending:
+                done.result()  # the first failed write's error, if any
