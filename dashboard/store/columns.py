@@ -58,8 +58,7 @@ def read_tables(connection: Connection, queries: Queries) -> dict[str, pd.DataFr
     if connection.dialect.name == "sqlite":
         tables = _read_sqlite(connection.engine.url.database, queries)
     else:
-        tables = {name: typed(_copy_out(connection.connection.driver_connection, sql, kinds), kinds)
-                  for name, (sql, kinds) in queries.items()}
+        tables = _read_postgres(connection.connection.driver_connection, queries)
     return {name: table.to_pandas() for name, table in tables.items()}
 
 
@@ -73,6 +72,10 @@ def _read_sqlite(database: str | None, queries: Queries) -> dict[str, pa.Table]:
         if done.returncode != 0:
             raise RuntimeError(f"reading {database} failed: {done.stderr.strip()}")
         return {name: _read_file(Path(folder) / f"{name}.arrow") for name in queries}
+
+
+def _read_postgres(dbapi_connection, queries: Queries) -> dict[str, pa.Table]:
+    return {name: typed(_copy_out(dbapi_connection, sql, kinds), kinds) for name, (sql, kinds) in queries.items()}
 
 
 def _read_file(path: Path) -> pa.Table:
@@ -166,7 +169,7 @@ def _as_arrow(values: pd.Series, column) -> pa.Array:
     if isinstance(column.type, Date):
         return pa.array(_days(values))
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return pa.array(values.astype(object).to_numpy(), type=pa.string())
+        return pa.array(values).cast(pa.string())  # from the dictionary, without a Python string per row
     return pa.Array.from_pandas(values)
 
 

@@ -4,14 +4,17 @@ Recomputes ``contacts.next_contact_at`` (the journey links), then ``interval_sta
 ``agent_interval_stats``, ``agent_state_stats``, ``customer_weeks`` and ``queue_sources``, then
 the day roll-ups from those (``store.days``), and sets the roll-up clock to ``now``. The result is
 what the incremental path (``dashboard.store.write``) holds for the same records seen at ``now``:
-the rules of ``dashboard.metrics.counts``, applied to whole columns (``store.rebuild_sums``).
+the rules of ``dashboard.metrics.counts``, applied to whole columns (``store.rebuild_sums``,
+``store.rebuild_customers``).
 Counts are identical; sums of seconds agree up to float rounding (the incremental path adds and
 subtracts the same values in another order).
 
-Columnar end to end, so five million contacts take about a minute, not eight: the raw tables are
-read as Arrow columns (``store.columns``), links and sums computed with numpy on integer codes,
-the rows written in bulk. Memory: the contacts are held whole, about 100 bytes a contact as
-numbers and codes (0.5 GB at five million), with a few arrays of that length besides while summing.
+Columnar end to end, never a Python object per record: the raw tables are read as Arrow columns
+(``store.columns``), links and sums computed with numpy on integer codes, the rows written in
+bulk while the next table is summed. 5.2 M contacts take about 90 s on SQLite, 320 s before;
+writing the 15 M roll-up rows is most of it (``benchmarks/README.md``). Memory: the contacts are
+held whole, about 100 bytes a contact as numbers and codes (0.5 GB at five million), with a few
+arrays of that length besides while summing; the process peaked at about 5 GB for 5.2 M.
 """
 
 from __future__ import annotations
@@ -30,20 +33,21 @@ from dashboard.store.columns import insert_frame, read_tables, select_sql, updat
 from dashboard.store.days import AGENTS, QUEUES, STATES, TABLES, day_sums, record_cut
 from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
                                     IntervalStatRow, QueueSourceRow)
-from dashboard.store.rebuild_sums import (NAT, Codes, ContactColumns, CountKeys, Grid, Policies, add_contacts,
-                                          add_surveys, customer_weeks, micros, next_contacts, queue_sources,
-                                          sorted_codes, state_seconds)
+from dashboard.store.rebuild_customers import customer_weeks, next_contacts
+from dashboard.store.rebuild_sums import (Codes, ContactColumns, CountKeys, Grid, Policies, add_contacts, add_surveys,
+                                          micros, queue_sources, sorted_codes, state_seconds)
 from dashboard.store.sqlite_child import FLAG, FLOAT, INT, KEY, TIME
 from dashboard.store.write import rollup_clock, stamp_clock
 
-CONTACTS = {"id": INT, "source": KEY, "queue": KEY, "channel": KEY, "direction": KEY, "agent_id": KEY,
+CONTACT_COLUMNS = {"id": INT, "source": KEY, "queue": KEY, "channel": KEY, "direction": KEY, "agent_id": KEY,
             "customer_id": KEY, "arrived_at": TIME, "answered_at": TIME, "abandoned_at": TIME, "ended_at": TIME,
             "next_contact_at": TIME, "hold_seconds": FLOAT, "wrap_seconds": FLOAT, "transfer_count": INT,
             "resolved": FLAG}
-STATES_READ = {"agent_id": KEY, "state": KEY, "reason": KEY, "started_at": TIME, "ended_at": TIME}
-SURVEYS = {"queue": KEY, "channel": KEY, "agent_id": KEY, "kind": KEY, "score": INT, "responded_at": TIME}
-SOURCES = (("contacts", "contacts", CONTACTS, ""), ("states", "agent_states", STATES_READ, "ended_at IS NOT NULL"),
-           ("surveys", "survey_responses", SURVEYS, "queue IS NOT NULL"))
+STATE_COLUMNS = {"agent_id": KEY, "state": KEY, "reason": KEY, "started_at": TIME, "ended_at": TIME}
+SURVEY_COLUMNS = {"queue": KEY, "channel": KEY, "agent_id": KEY, "kind": KEY, "score": INT, "responded_at": TIME}
+SOURCES = (("contacts", "contacts", CONTACT_COLUMNS, ""),
+           ("states", "agent_states", STATE_COLUMNS, "ended_at IS NOT NULL"),
+           ("surveys", "survey_responses", SURVEY_COLUMNS, "queue IS NOT NULL"))
 DAYS = {table.interval.__tablename__: table for table in (QUEUES, AGENTS, STATES)}  # interval table -> its days
 TABLES_BY_NAME = {model.__tablename__: model.__table__ for model in (
     IntervalStatRow, AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, QueueSourceRow,

@@ -11,7 +11,6 @@ to float rounding (the same values added in another order).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import tzinfo
 
 import numpy as np
 import pandas as pd
@@ -22,8 +21,6 @@ from dashboard.store.keyed_sums import Radix, Sums, coded, codes_of, sums_frame
 
 NAT = np.iinfo(np.int64).min  # pandas' NaT as int64
 INTERVAL_US = 15 * 60 * 1_000_000
-DAY_US = 86_400 * 1_000_000
-EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
 
 
 def micros(times: pd.Series) -> np.ndarray:
@@ -67,7 +64,9 @@ def _dictionary(frames, column: str) -> pd.Index:
 
 
 def _categories(values: pd.Series) -> list:
-    return list(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) else list(values.dropna().unique())
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return list(values.cat.categories)
+    return list(values.dropna().unique())
 
 
 def sorted_codes(values: pd.Series, empty: bool = True) -> tuple[np.ndarray, pd.Index]:
@@ -177,19 +176,6 @@ class Policies:
                 self.repeat_window[pair])
 
 
-def next_contacts(customer: np.ndarray, arrived: np.ndarray, ids: np.ndarray, window_seconds: float) -> np.ndarray:
-    """Each contact's same customer's next arrival (by arrival, then id) when within the window, else
-    ``NAT``; no link for contacts without a customer (code -1)."""
-    following = np.full(len(arrived), NAT, dtype=np.int64)
-    linked = np.flatnonzero(customer >= 0)
-    order = linked[np.lexsort((ids[linked], arrived[linked], customer[linked]))]
-    current, after = order[:-1], order[1:]
-    gap = (arrived[after] - arrived[current]) / 1e6
-    near = (customer[after] == customer[current]) & (gap <= window_seconds)
-    following[current[near]] = arrived[after[near]]
-    return following
-
-
 @dataclass(frozen=True)
 class ContactColumns:
     """The contacts as the rules read them: key codes, flags, times (µs), amounts."""
@@ -297,31 +283,6 @@ def state_seconds(frame: pd.DataFrame) -> pd.DataFrame:
     names = {name: pd.Categorical.from_codes(codes, categories=dictionary)
              for (name, (_, dictionary)), codes in zip(columns.items(), name_codes)}
     return sums_frame({"interval_start": grid.starts(interval_codes), **names}, totals, ("seconds",))
-
-
-def customer_weeks(customer: np.ndarray, customers: pd.Index, channel: np.ndarray, channels: pd.Index,
-                   arrived: np.ndarray, tz: tzinfo) -> pd.DataFrame:
-    """(week start, customer) → contacts and their channels sorted and comma-joined, for the contacts
-    with a customer (code ≥ 0; ``channels`` sorted); a week starts on the Monday of the site's zone,
-    at local midnight (``site_week``). In key order."""
-    rows = np.flatnonzero(customer >= 0)
-    local = (pd.DatetimeIndex(arrived[rows].view("datetime64[us]")).tz_localize("UTC").tz_convert(tz)
-             .tz_localize(None).to_numpy(dtype="datetime64[us]").view(np.int64))
-    day = local // DAY_US
-    week = day - (day + EPOCH_WEEKDAY) % 7
-    first = int(week.min()) if len(week) else 0
-    radix = Radix((int(week.max()) - first) // 7 + 1 if len(week) else 1, len(customers), len(channels))
-    seen, count = np.unique(radix.key((week - first) // 7, customer[rows], channel[rows]), return_counts=True)
-    week_number, who, kind = radix.codes(seen)
-    pairs, slot = np.unique(week_number * len(customers) + who, return_inverse=True)
-    contacts = np.bincount(slot, weights=count, minlength=len(pairs)).astype(np.int64)
-    # each channel a bit: a (week, customer) sums each of its channels' bits once, so its sum is its set
-    masks = np.bincount(slot, weights=np.left_shift(1, kind), minlength=len(pairs)).astype(np.int64)
-    spelt = {mask: ",".join(name for bit, name in enumerate(channels) if mask >> bit & 1)
-             for mask in np.unique(masks).tolist()}
-    return pd.DataFrame({"week_start": ((pairs // max(len(customers), 1)) * 7 + first).astype("datetime64[D]"),
-                         "customer_id": np.asarray(customers, dtype=object)[pairs % max(len(customers), 1)],
-                         "contacts": contacts, "channels": pd.Series(masks, dtype=np.int64).map(spelt).to_numpy()})
 
 
 def queue_sources(frame: pd.DataFrame) -> pd.DataFrame:
