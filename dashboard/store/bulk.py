@@ -60,9 +60,11 @@ def upsert_statement(bind: Session | Connection, table: Table, keys: tuple[str, 
     return _upsert(_dialect(bind), table, tuple(keys), tuple(added), tuple(replaced), tuple(latest))
 
 
-def insert_statement(bind: Session | Connection, table: Table, columns: tuple[str, ...]) -> DriverStatement:
-    """INSERT INTO table (columns) VALUES (...), columns in the given order."""
-    return _insert(_dialect(bind), table, tuple(columns))
+def insert_statement(bind: Session | Connection, table: Table, columns: tuple[str, ...],
+                     rows: int = 1) -> DriverStatement:
+    """INSERT INTO table (columns) VALUES (...), columns in the given order; with ``rows``, that many
+    rows a statement (``VALUES (...), (...)``: each parameter row holds ``rows`` rows one after another)."""
+    return _insert(_dialect(bind), table, tuple(columns), rows)
 
 
 def update_statement(bind: Session | Connection, table: Table, columns: tuple[str, ...],
@@ -92,9 +94,10 @@ def _upsert(dialect, table: Table, keys: tuple[str, ...], added: tuple[str, ...]
 
 
 @cache
-def _insert(dialect, table: Table, columns: tuple[str, ...]) -> DriverStatement:
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({_marks(dialect, len(columns))})"
-    return DriverStatement(sql, _converters(dialect, table, columns))
+def _insert(dialect, table: Table, columns: tuple[str, ...], rows: int) -> DriverStatement:
+    values = ", ".join([f"({_marks(dialect, len(columns))})"] * rows)
+    return DriverStatement(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {values}",
+                           _converters(dialect, table, columns * rows))
 
 
 def _marks(dialect, count: int) -> str:
