@@ -67,7 +67,7 @@ def _read_sqlite(database: str | None, queries: Queries) -> dict[str, pa.Table]:
         raise ValueError("the rebuild reads a SQLite store from its file; an in-memory store has none")
     with tempfile.TemporaryDirectory(prefix="ccpulse-read-") as folder:
         request = json.dumps({"path": str(Path(database).resolve()), "folder": folder, "queries": queries})
-        done = subprocess.run([sys.executable, "-I", sqlite_child.__file__], input=request, capture_output=True,
+        done = subprocess.run([sys.executable, "-P", sqlite_child.__file__], input=request, capture_output=True,
                               text=True)
         if done.returncode != 0:
             raise RuntimeError(f"reading {database} failed: {done.stderr.strip()}")

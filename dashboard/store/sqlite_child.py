@@ -4,13 +4,15 @@ The driver carries its own copy of SQLite, and two copies in one process break e
 locks: each keeps its own record of the POSIX locks it holds, and closing a file in one drops
 the locks the other holds on it (sqlite.org, "How To Corrupt An SQLite Database File", 2.2.1).
 So the driver never runs beside the store's own connections: this file runs as a script
-(``python -I sqlite_child.py``, the request as JSON on stdin), reads every query in one read
+(``python -P sqlite_child.py``, the request as JSON on stdin), reads every query in one read
 transaction, writes each result as an Arrow IPC file and exits. At its top level it imports only
-the standard library and pyarrow (``-I``: nothing from the project's path).
+the standard library and pyarrow (``-P``: this file's folder is not on the path, so no module
+of the project's can shadow one it imports).
 
 Each column is read as one of a few kinds: ``TIME`` (naive UTC, timestamp[us]), ``KEY`` (a
-string, dictionary-encoded in sorted order: pandas makes it a categorical), ``INT``, ``FLAG`` (a boolean as 0 or
-1) and ``FLOAT``; NULL stays null. ``typed`` is shared with the PostgreSQL reads.
+string, dictionary-encoded in sorted order: pandas makes it a categorical), ``INT``, ``FLAG``
+(a boolean as 0 or 1) and ``FLOAT``; NULL stays null. ``typed`` is shared with the PostgreSQL
+reads.
 """
 
 from __future__ import annotations
