@@ -23,7 +23,6 @@ def coded(values: pd.Series, dictionary: pd.Index) -> np.ndarray:
     return pd.Categorical(values, categories=dictionary).codes.astype(np.int64)
 
 
-
 class Radix:
     """Several non-negative codes as one int64, the first the most significant: keys sort as the tuples do."""
 
