@@ -40,9 +40,9 @@ from dashboard.store.sqlite_child import FLAG, FLOAT, INT, KEY, TIME
 from dashboard.store.write import rollup_clock, stamp_clock
 
 CONTACT_COLUMNS = {"id": INT, "source": KEY, "queue": KEY, "channel": KEY, "direction": KEY, "agent_id": KEY,
-            "customer_id": KEY, "arrived_at": TIME, "answered_at": TIME, "abandoned_at": TIME, "ended_at": TIME,
-            "next_contact_at": TIME, "hold_seconds": FLOAT, "wrap_seconds": FLOAT, "transfer_count": INT,
-            "resolved": FLAG}
+                   "customer_id": KEY, "arrived_at": TIME, "answered_at": TIME, "abandoned_at": TIME,
+                   "ended_at": TIME, "next_contact_at": TIME, "hold_seconds": FLOAT, "wrap_seconds": FLOAT,
+                   "transfer_count": INT, "resolved": FLAG}
 STATE_COLUMNS = {"agent_id": KEY, "state": KEY, "reason": KEY, "started_at": TIME, "ended_at": TIME}
 SURVEY_COLUMNS = {"queue": KEY, "channel": KEY, "agent_id": KEY, "kind": KEY, "score": INT, "responded_at": TIME}
 SOURCES = (("contacts", "contacts", CONTACT_COLUMNS, ""),

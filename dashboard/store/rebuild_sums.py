@@ -50,9 +50,7 @@ class Codes:
 
     def keys(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The rows' queue, channel and agent codes; agent -1 where there is none (NULL or empty)."""
-        agent = coded(frame["agent_id"], self.agents)
-        if "" in self.agents:
-            agent[agent == self.agents.get_loc("")] = -1
+        agent = _blank_as_null(coded(frame["agent_id"], self.agents), self.agents)
         return coded(frame["queue"], self.queues), coded(frame["channel"], self.channels), agent
 
 
@@ -73,9 +71,14 @@ def sorted_codes(values: pd.Series, empty: bool = True) -> tuple[np.ndarray, pd.
     """Codes of ``values`` into their own sorted dictionary, and that dictionary; without ``empty``
     the empty string is coded -1, as NULL."""
     codes, dictionary = codes_of(values)
-    if not empty and "" in dictionary:
+    return (codes if empty else _blank_as_null(codes, dictionary)), dictionary
+
+
+def _blank_as_null(codes: np.ndarray, dictionary: pd.Index) -> np.ndarray:
+    """``codes`` with the empty string's code made -1, as NULL's: no customer, no agent."""
+    if "" in dictionary:
         codes[codes == dictionary.get_loc("")] = -1
-    return codes, dictionary
+    return codes
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,7 @@ class ContactColumns:
 
 def add_contacts(keys: CountKeys, c: ContactColumns, policies: Policies, through: int) -> None:
     """Every contact's counts as known at ``through`` (µs): ``counts.contact_entries`` over columns."""
-    service_level, short_abandon, target, _ = policies.of_rows(c.queue, c.channel)
+    service_level, short_abandon, target, repeat_window = policies.of_rows(c.queue, c.channel)
     answered, abandoned = c.answered != NAT, c.abandoned != NAT
     inbound_sync, inbound_async = c.inbound & ~c.is_async, c.inbound & c.is_async
 
@@ -231,12 +234,11 @@ def add_contacts(keys: CountKeys, c: ContactColumns, policies: Policies, through
     due = c.arrived + np.rint(target * 1e6).astype(np.int64)  # timedelta(seconds=...) rounds to whole µs
     add(due, inbound_async & ~answered & (due <= through) & ((c.ended == NAT) | (c.ended > due)),
         expired_unanswered=1)
-    _add_ends(add, c, policies)
+    _add_ends(add, c, repeat_window)
 
 
-def _add_ends(add, c: ContactColumns, policies: Policies) -> None:
+def _add_ends(add, c: ContactColumns, repeat_window: np.ndarray) -> None:
     """Handle time, transfers and resolution where the contact ended (``counts._add_end``)."""
-    repeat_window = policies.of_rows(c.queue, c.channel)[3]
     start = np.where(c.answered != NAT, c.answered, c.arrived)
     # an asynchronous case's open span is elapsed time, not handle time: only reported work counts
     span = np.where(c.is_async, 0.0, np.maximum(0.0, seconds(c.ended, start)))
