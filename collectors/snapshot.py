@@ -87,10 +87,11 @@ def _backlog_target(settings: Settings):
 
 def build_snapshots(session: Session, settings: Settings, now: datetime,
                     state: LiveState) -> dict[tuple[str, str], dict]:
-    """Every snapshot payload keyed by (scope, key): queues, channels, the centre, agents, sources.
+    """Every snapshot payload keyed by (scope, key): queues, channels, the centre and the sources.
 
-    ``state`` holds today's roll-ups, the waiting contacts and the agents (``collectors.live``);
-    only the sources' health is read from the store.
+    ``state`` holds today's roll-ups and the waiting contacts (``collectors.live``); only the
+    sources' health is read from the store. The agent board is not among them: it is stored from
+    its entries' kept text (``write_snapshots``), and ``board_payload`` gives it as values.
     """
     starts = window_starts(now, settings)
     live = state.queue_live(now, _backlog_target(settings))
@@ -114,23 +115,28 @@ def build_snapshots(session: Session, settings: Settings, now: datetime,
         merged_live["oldest_arrived_at"] = min(oldest) if oldest else None
         snapshots[(scope, key)] = _payload(counts[(scope, key)], merged_live, Counter(), stamp,
                                            {"queues": [q for q, _ in members]})
-    snapshots[("agents", "all")] = {"taken_at": now.isoformat(), "agents": state.board.entries()}
     snapshots[("sources", "all")] = {"taken_at": now.isoformat(), "sources": source_health(session)}
     return snapshots
 
 
 def write_snapshots(session: Session, settings: Settings, now: datetime,
                     state: LiveState) -> dict[tuple[str, str], dict]:
-    """Replace the stored snapshot with the one for ``now``, in the caller's transaction."""
+    """Replace the stored snapshot with the one for ``now``, in the caller's transaction; returns
+    ``build_snapshots``'s payloads (the board is stored, not returned: nothing in the tick reads it)."""
     snapshots = build_snapshots(session, settings, now, state)
+    rows = [{"scope": scope, "key": key, "taken_at": now, "payload": _dumps(payload)}
+            for (scope, key), payload in snapshots.items()]
     # the board (thousands of agents) is joined from each entry's kept JSON, not encoded again
-    encoded = {("agents", "all"): f'{{"taken_at": {json.dumps(now.isoformat())}, "agents": {state.board.encoded()}}}'}
+    rows.append({"scope": "agents", "key": "all", "taken_at": now,
+                 "payload": f'{{"taken_at": {json.dumps(now.isoformat())}, "agents": {state.board.encoded()}}}'})
     session.execute(delete(SnapshotRow))
-    session.execute(insert(SnapshotRow.__table__),  # plain rows: one statement, no unit of work
-                    [{"scope": scope, "key": key, "taken_at": now,
-                      "payload": encoded.get((scope, key)) or _dumps(payload)}
-                     for (scope, key), payload in snapshots.items()])
+    session.execute(insert(SnapshotRow.__table__), rows)  # plain rows: one statement, no unit of work
     return snapshots
+
+
+def board_payload(state: LiveState, now: datetime) -> dict:
+    """The agent board's snapshot payload as values: what ``write_snapshots`` stores for ("agents", "all")."""
+    return {"taken_at": now.isoformat(), "agents": state.board.entries()}
 
 
 def read_snapshots(session: Session, scopes: tuple[str, ...] | None = None) -> dict[tuple[str, str], dict]:

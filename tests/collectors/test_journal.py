@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from collectors import journal
 from collectors.live import LiveState
 from collectors.pipeline import poll_once, refresh_live, store_batch
-from collectors.snapshot import build_snapshots, window_starts
+from collectors.snapshot import board_payload, build_snapshots, window_starts
 from collectors.sources.fake import FakeSource
 from collectors.sources.simulator import SimulatorSource, backfill
 from dashboard.records import Agent, AgentStateInterval, Batch, Contact, SurveyResponse
@@ -26,7 +26,7 @@ from dashboard.store.db import session_scope
 from dashboard.store.models import ContactRow, JournalRow, SourceStateRow
 from dashboard.store.rebuild import rebuild_rollups
 from dashboard.store.write import ROLLUP_CLOCK, clock_batches
-from tests.collectors.test_live import rounded
+from tests.collectors.test_live import rounded, with_board
 from tests.conftest import utc
 from tests.store.test_rebuild import assert_same, snapshot
 
@@ -45,7 +45,7 @@ def fresh_snapshots(engine, settings, now) -> dict:
         state.load(session, min(window_starts(now, settings).values()),
                    clock_batches(session.get(SourceStateRow, ROLLUP_CLOCK)))
         state.take_facts(journal.facts(journal.read_new(session, {}), settings.tz))
-        return build_snapshots(session, settings, now, state)
+        return {**build_snapshots(session, settings, now, state), ("agents", "all"): board_payload(state, now)}
 
 
 def test_every_kind_of_record_comes_back_from_the_journal_as_it_went_in():
@@ -98,7 +98,7 @@ def test_the_memory_equals_a_fresh_read_of_store_and_journal_after_every_tick(en
     at, after_refresh, most_waiting = utc(2026, 3, 2, 14, 20), set(), 0
     for _ in range(30):  # 14:20 to 15:20 UTC, every two minutes, filed every third tick
         assert poll_once(engine, settings, source, at, live, journaled=True).ok
-        kept = refresh_live(engine, settings, at, live=live)
+        kept = with_board(engine, refresh_live(engine, settings, at, live=live))
         after_refresh.add("pending" if journal_rows(engine) else "filed")
         assert live.batches is not None  # followed, not reloaded
         assert rounded(kept) == rounded(fresh_snapshots(engine, settings, at)), at
