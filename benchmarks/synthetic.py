@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, column, insert, table
 
 from dashboard.records import ASYNC_CHANNELS, Contact
+from dashboard.settings import DEFAULT_RESPONSE_TARGET_SECONDS
 
 SOURCE = "bench"
 CHANNELS = ["voice"] * 20 + ["chat"] * 8 + ["email"] * 6 + ["social"] * 3 + ["sms"] * 3
@@ -77,8 +78,9 @@ def day_contacts(rng: np.random.Generator, day: datetime, volume: int, customers
         "resolved": np.where(gives_up, np.nan, resolved),
         "topic": np.array(["billing", "outage", "order", "account", None], dtype=object)[rng.integers(0, 5, volume)],
     }).iloc[order].reset_index(drop=True)
-    frame["response_due_at"] = np.where(frame["channel"].isin(list(ASYNC_CHANNELS)), frame["arrived_at"]
-                                        + pd.Timedelta(days=1), np.datetime64("NaT"))
+    # arrival + the channel's response target, as the store computes it (the benchmark's settings are the defaults)
+    target = frame["channel"].map(DEFAULT_RESPONSE_TARGET_SECONDS)  # NaN for a synchronous channel
+    frame["response_due_at"] = frame["arrived_at"] + pd.to_timedelta(target, unit="s")
     return frame
 
 
