@@ -1,6 +1,7 @@
 """Rebuild every roll-up from the raw tables, after an import or a repair.
 
-Recomputes ``contacts.next_contact_at`` (the journey links), then ``interval_stats``,
+Recomputes ``contacts.next_contact_at`` (the journey links) and ``contacts.response_due_at`` (arrival
+plus the queue's response target now: the collector's sweep counts a target passing by it), then ``interval_stats``,
 ``agent_interval_stats``, ``agent_state_stats``, ``customer_weeks`` and ``queue_sources``, then
 the day roll-ups from those (``store.days``), and sets the roll-up clock to ``now``. The result is
 what the incremental path (``dashboard.store.write``) holds for the same records seen at ``now``:
@@ -34,20 +35,22 @@ from dashboard.store.days import AGENTS, QUEUES, STATES, TABLES, day_sums, recor
 from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
                                     IntervalStatRow, QueueSourceRow)
 from dashboard.store.rebuild_customers import customer_weeks, next_contacts
-from dashboard.store.rebuild_sums import (Codes, ContactColumns, CountKeys, Grid, Policies, add_contacts, add_surveys,
-                                          micros, queue_sources, sorted_codes, state_seconds)
+from dashboard.store.rebuild_sums import (NAT, Codes, ContactColumns, CountKeys, Grid, Policies, add_contacts,
+                                          add_surveys, micros, queue_sources, sorted_codes, state_seconds)
 from dashboard.store.sqlite_child import FLAG, FLOAT, INT, KEY, TIME
 from dashboard.store.write import rollup_clock, stamp_clock
 
 CONTACT_COLUMNS = {"id": INT, "source": KEY, "queue": KEY, "channel": KEY, "direction": KEY, "agent_id": KEY,
                    "customer_id": KEY, "arrived_at": TIME, "answered_at": TIME, "abandoned_at": TIME,
-                   "ended_at": TIME, "next_contact_at": TIME, "hold_seconds": FLOAT, "wrap_seconds": FLOAT,
+                   "ended_at": TIME, "next_contact_at": TIME, "response_due_at": TIME, "hold_seconds": FLOAT,
+                   "wrap_seconds": FLOAT,
                    "transfer_count": INT, "resolved": FLAG}
 STATE_COLUMNS = {"agent_id": KEY, "state": KEY, "reason": KEY, "started_at": TIME, "ended_at": TIME}
 SURVEY_COLUMNS = {"queue": KEY, "channel": KEY, "agent_id": KEY, "kind": KEY, "score": INT, "responded_at": TIME}
 SOURCES = (("contacts", "contacts", CONTACT_COLUMNS, ""),
            ("states", "agent_states", STATE_COLUMNS, "ended_at IS NOT NULL"),
            ("surveys", "survey_responses", SURVEY_COLUMNS, "queue IS NOT NULL"))
+CONTACT_UPDATES = {"links": "next_contact_at", "due_times": "response_due_at"}  # contacts' columns rewritten
 DAYS = {table.interval.__tablename__: table for table in (QUEUES, AGENTS, STATES)}  # interval table -> its days
 TABLES_BY_NAME = {model.__tablename__: model.__table__ for model in (
     IntervalStatRow, AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, QueueSourceRow,
@@ -85,12 +88,13 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
             record_cut(session, settings)
             session.flush()
     return {**{name: written[name] for name in DAYS}, "customer_weeks": written["customer_weeks"],
-            "relinked": written["links"]}
+            "relinked": written["links"], "response_due_reset": written["due_times"]}
 
 
 def _rebuilt(raw: dict[str, pd.DataFrame], settings: Settings, policy_for, now: datetime) -> Iterator[tuple]:
-    """(table, its new rows) for every roll-up table, and ``links`` (id, next_contact_at: the contacts
-    whose journey link changed), each as soon as it is computed."""
+    """(table, its new rows) for every roll-up table, ``links`` (id, next_contact_at: the contacts whose
+    journey link changed) and ``due_times`` (id, response_due_at: those whose due time changed, after
+    a change of target), each as soon as it is computed."""
     contacts, surveys = raw["contacts"], raw["surveys"]
     through = int(np.datetime64(now.astimezone(timezone.utc).replace(tzinfo=None), "us").astype(np.int64))
     customer, customers = sorted_codes(contacts["customer_id"], empty=False)
@@ -100,9 +104,11 @@ def _rebuilt(raw: dict[str, pd.DataFrame], settings: Settings, policy_for, now: 
     yield "links", _changed_links(contacts, next_at)
     codes = Codes.of(contacts, surveys)
     columns = ContactColumns.of(contacts, codes, next_at)
+    policies = Policies.of(codes, columns.queue, columns.channel, policy_for)
+    yield "due_times", _changed_due_times(contacts, columns, policies)
     keys = CountKeys(Grid.spanning(columns.arrived, columns.answered, columns.abandoned, columns.ended,
                                    micros(surveys["responded_at"]), np.array([through])), codes)
-    add_contacts(keys, columns, Policies.of(codes, columns.queue, columns.channel, policy_for), through)
+    add_contacts(keys, columns, policies, through)
     add_surveys(keys, surveys, codes)
     yield "interval_stats", keys.queue_frame()
     yield "agent_interval_stats", keys.agent_frame()
@@ -118,6 +124,16 @@ def _changed_links(contacts: pd.DataFrame, next_at: np.ndarray) -> pd.DataFrame:
                          "next_contact_at": next_at[changed].view("datetime64[us]")})
 
 
+def _changed_due_times(contacts: pd.DataFrame, columns: ContactColumns, policies: Policies) -> pd.DataFrame:
+    """The contacts whose stored response due time is not their arrival plus their queue's response
+    target now (``counts.response_due_at``; none for a synchronous contact): id and the new value."""
+    target = policies.of_rows(columns.queue, columns.channel)[2]
+    due = np.where(columns.is_async, columns.arrived + np.round(np.nan_to_num(target) * 1e6).astype(np.int64), NAT)
+    changed = np.flatnonzero(due != micros(contacts["response_due_at"]))
+    return pd.DataFrame({"id": contacts["id"].to_numpy()[changed],
+                         "response_due_at": due[changed].view("datetime64[us]")})
+
+
 class _WriteBehind:
     """The rebuild's writes, in the order given, by one worker thread while the main thread computes
     the next rows: SQLite's inserts and NumPy's sums let the other thread run, so the two share the
@@ -130,15 +146,15 @@ class _WriteBehind:
         self.pending: list[Future] = []
 
     def put(self, name: str, frame: pd.DataFrame) -> None:
-        """Write ``frame`` as table ``name``'s rows (``links``: set contacts' next arrivals)."""
+        """Write ``frame`` as table ``name``'s rows (``links``, ``due_times``: set a column of contacts)."""
         self.bar.total += len(frame)
         self.bar.refresh()
         self.pending.append(self.worker.submit(self._write, name, frame))
 
     def _write(self, name: str, frame: pd.DataFrame) -> None:
         self.bar.set_description(f"writing {name}")
-        if name == "links":
-            update_column(self.connection, ContactRow.__table__, "next_contact_at", frame)
+        if name in CONTACT_UPDATES:
+            update_column(self.connection, ContactRow.__table__, CONTACT_UPDATES[name], frame)
             self.bar.update(len(frame))
             return
         table = TABLES_BY_NAME[name]

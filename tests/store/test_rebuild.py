@@ -179,3 +179,27 @@ def test_a_rebuild_on_postgresql_equals_one_on_sqlite(settings, tmp_path, reques
         rebuilt.append(snapshot(store_engine))
         store_engine.dispose()
     assert_same(*rebuilt)
+
+
+def test_a_rebuild_moves_stored_response_due_times_to_a_changed_target(engine, settings):
+    """A supervisor shortens the sms response target from 3 h to 30 min and rebuilds: the stored due
+    times follow, so the collector's sweep counts each target that passes later, once."""
+    from collectors.pipeline import refresh_live
+
+    start = END - timedelta(hours=2)
+    texts = [Contact(source="s", source_id=f"m{n}", channel="sms", queue="Text", customer_id=f"k{n}",
+                     arrived_at=start + timedelta(minutes=10 * n)) for n in range(6)]
+    old = replace(settings, response_target_seconds={**settings.response_target_seconds, "sms": 3 * 3600.0})
+    store_batch(engine, old, "s", "fake", Batch(contacts=texts), {"n": 1}, start + timedelta(minutes=55))
+    new = replace(settings, response_target_seconds={**settings.response_target_seconds, "sms": 1800.0})
+    result = rebuild_rollups(engine, new, start + timedelta(minutes=60), progress=False)
+    assert result["response_due_reset"] == 6
+    with session_scope(engine) as session:
+        stored = session.execute(select(ContactRow.arrived_at, ContactRow.response_due_at)).all()
+    assert all(due - arrived == timedelta(minutes=30) for arrived, due in stored)
+    refresh_live(engine, new, END, file=True)  # the sweep from +60 min to +120 min: due at +70 and +80 min
+    incremental = snapshot(engine)
+    expired = sum(row["expired_unanswered"] for row in incremental["interval_stats"].values())
+    assert expired == 6  # due at +30, +40, +50, +60 (rebuilt), +70, +80 (swept)
+    rebuild_rollups(engine, new, END, progress=False)
+    assert_same(snapshot(engine), incremental)
