@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from dashboard.store.db import make_engine, upgrade_database
+from dashboard.store.db import alembic_config, make_engine, upgrade_database
 from dashboard.store.models import Base
 
 
@@ -64,3 +67,88 @@ def test_sqlite_queue_sources_are_filled_from_stored_contacts(tmp_path):
 
 def test_postgresql_queue_sources_are_filled_from_stored_contacts(postgres_url):
     assert_queue_sources_are_filled_from_stored_contacts(postgres_url)
+
+
+ROLLUPS = ("interval_stats", "agent_interval_stats", "agent_state_stats", "queue_day_stats", "agent_day_stats",
+           "agent_state_day_stats", "customer_weeks", "queue_sources")
+
+
+def stored_rollups(connection) -> dict[str, list[tuple]]:
+    """Every roll-up table's rows, in key order."""
+    tables = {}
+    for name in ROLLUPS:
+        table = sa.Table(name, sa.MetaData(), autoload_with=connection)
+        tables[name] = [tuple(row) for row in connection.execute(sa.select(table).order_by(*table.primary_key))]
+    return tables
+
+
+def fill_rollups(connection) -> None:
+    """Two rows in every roll-up table, each column given a value of its type."""
+    for name in ROLLUPS:
+        table = sa.Table(name, sa.MetaData(), autoload_with=connection)
+        rows = []
+        for number in (1, 2):
+            row = {}
+            for column in table.columns:
+                python_type = column.type.python_type
+                if python_type is datetime:
+                    row[column.name] = datetime(2026, 3, 2, 9, 15 * number, 0, 250)
+                elif python_type is date:
+                    row[column.name] = date(2026, 3, number)
+                elif python_type is str:
+                    row[column.name] = f"{column.name}-{number}"
+                else:
+                    row[column.name] = python_type(number * 1.5 if python_type is float else number)
+            rows.append(row)
+        connection.execute(table.insert(), rows)
+
+
+def rowid_tables(connection) -> set[str]:
+    """The roll-up tables stored with a rowid (SQLite): those whose schema does not say WITHOUT ROWID."""
+    schema = dict(connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all())
+    return {name for name in ROLLUPS if "WITHOUT ROWID" not in schema[name].upper()}
+
+
+def assert_rollups_are_kept_by_0006(url: str) -> None:
+    """0006 recreates the roll-ups on SQLite WITHOUT ROWID (nothing on PostgreSQL), keeping every row;
+    its downgrade does the reverse, keeping them too."""
+    upgrade_database(url, "0005")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        fill_rollups(connection)
+    with engine.connect() as connection:
+        before = stored_rollups(connection)
+    engine.dispose()
+    upgrade_database(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert stored_rollups(connection) == before
+        if engine.dialect.name == "sqlite":
+            assert rowid_tables(connection) == set()
+    engine.dispose()
+    command.downgrade(alembic_config(url), "0005")
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert stored_rollups(connection) == before
+        if engine.dialect.name == "sqlite":
+            assert rowid_tables(connection) == set(ROLLUPS)
+    engine.dispose()
+
+
+def test_sqlite_rollups_are_kept_without_rowid(tmp_path):
+    assert_rollups_are_kept_by_0006(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+def test_postgresql_rollups_are_kept_by_0006(postgres_url):
+    assert_rollups_are_kept_by_0006(postgres_url)
+
+
+def test_sqlite_fresh_rollups_have_no_rowid(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert rowid_tables(connection) == set()
+        indexes = connection.exec_driver_sql("SELECT tbl_name FROM sqlite_master WHERE type = 'index'").scalars()
+        assert not set(indexes) & set(ROLLUPS)  # no automatic index beside a key's own B-tree
+    engine.dispose()

@@ -187,6 +187,10 @@ class JournalRow(Base):
     error: Mapped[Optional[str]] = mapped_column(Text)  # why its filing failed: set aside, kept, not filed again
 
 
+# the roll-ups on SQLite: the primary key's B-tree alone, without a rowid table beside it (migration 0006)
+ROLLUP_OPTIONS = {"sqlite_with_rowid": False}
+
+
 class _Counts:
     """The additive columns shared by the queue and agent roll-ups (METRICS.md names)."""
 
@@ -224,6 +228,7 @@ class IntervalStatRow(_Counts, Base):
     """One 15-minute interval of one queue (and its channel)."""
 
     __tablename__ = "interval_stats"
+    __table_args__ = ROLLUP_OPTIONS
 
     interval_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     queue: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -234,6 +239,7 @@ class AgentIntervalStatRow(_Counts, Base):
     """One 15-minute interval of one agent's contacts in one queue."""
 
     __tablename__ = "agent_interval_stats"
+    __table_args__ = ROLLUP_OPTIONS
 
     interval_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -245,6 +251,7 @@ class AgentStateStatRow(Base):
     """Seconds one agent spent in one state (and aux reason) within one 15-minute interval."""
 
     __tablename__ = "agent_state_stats"
+    __table_args__ = ROLLUP_OPTIONS
 
     interval_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -257,6 +264,7 @@ class QueueDayStatRow(_Counts, Base):
     """One site day of one queue: the sum of that day's ``interval_stats`` rows (``store.days``)."""
 
     __tablename__ = "queue_day_stats"
+    __table_args__ = ROLLUP_OPTIONS
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     queue: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -267,6 +275,7 @@ class AgentDayStatRow(_Counts, Base):
     """One site day of one agent's contacts in one queue: the sum of its ``agent_interval_stats`` rows."""
 
     __tablename__ = "agent_day_stats"
+    __table_args__ = ROLLUP_OPTIONS
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -278,6 +287,7 @@ class AgentStateDayStatRow(Base):
     """Seconds one agent spent in one state (and aux reason) in one site day: sum of ``agent_state_stats``."""
 
     __tablename__ = "agent_state_day_stats"
+    __table_args__ = ROLLUP_OPTIONS
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -291,6 +301,7 @@ class QueueSourceRow(Base):
     with its own sources only. Kept by every batch that stores contacts (``write.upsert_contacts``)."""
 
     __tablename__ = "queue_sources"
+    __table_args__ = ROLLUP_OPTIONS
 
     queue: Mapped[str] = mapped_column(String(128), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -302,6 +313,7 @@ class CustomerWeekRow(Base):
     """One customer's contacts in one ISO week (site time zone): touchpoints without a raw scan."""
 
     __tablename__ = "customer_weeks"
+    __table_args__ = ROLLUP_OPTIONS
 
     week_start: Mapped[date] = mapped_column(Date, primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(128), primary_key=True)
