@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Callable, Iterable
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Float, Table
 from sqlalchemy.orm import Session
 
 from dashboard.store.db import chunks
@@ -61,10 +61,13 @@ def upsert_statement(bind: Session | Connection, table: Table, keys: tuple[str, 
 
 
 def insert_statement(bind: Session | Connection, table: Table, columns: tuple[str, ...],
-                     rows: int = 1) -> DriverStatement:
+                     rows: int = 1, zeros: frozenset[str] = frozenset()) -> DriverStatement:
     """INSERT INTO table (columns) VALUES (...), columns in the given order; with ``rows``, that many
-    rows a statement (``VALUES (...), (...)``: each parameter row holds ``rows`` rows one after another)."""
-    return _insert(_dialect(bind), table, tuple(columns), rows)
+    rows a statement (``VALUES (...), (...)``: each parameter row holds ``rows`` rows one after another).
+
+    ``zeros``: columns written as the literal 0 (0.0 for a float column), not bound: each parameter
+    row holds only the other columns."""
+    return _insert(_dialect(bind), table, tuple(columns), rows, frozenset(zeros))
 
 
 def update_statement(bind: Session | Connection, table: Table, columns: tuple[str, ...],
@@ -94,10 +97,16 @@ def _upsert(dialect, table: Table, keys: tuple[str, ...], added: tuple[str, ...]
 
 
 @cache
-def _insert(dialect, table: Table, columns: tuple[str, ...], rows: int) -> DriverStatement:
-    values = ", ".join([f"({_marks(dialect, len(columns))})"] * rows)
-    return DriverStatement(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {values}",
-                           _converters(dialect, table, columns * rows))
+def _insert(dialect, table: Table, columns: tuple[str, ...], rows: int, zeros: frozenset[str]) -> DriverStatement:
+    mark = _marks(dialect, 1)
+    row = ", ".join(_zero(table.c[name]) if name in zeros else mark for name in columns)
+    bound = tuple(name for name in columns if name not in zeros)
+    return DriverStatement(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {', '.join([f'({row})'] * rows)}",
+                           _converters(dialect, table, bound * rows))
+
+
+def _zero(column) -> str:
+    return "0.0" if isinstance(column.type, Float) else "0"
 
 
 def _marks(dialect, count: int) -> str:

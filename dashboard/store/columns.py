@@ -110,20 +110,28 @@ def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame,
         done(len(frame))
         return
     names = tuple(frame.columns)
-    values = [_driver_values(frame[name], table.c[name]) for name in names]
-    # many rows a statement: SQLite's work per statement, not per value, is most of the driver's time
-    per_statement = max(1, MAX_PARAMETERS // len(names))
-    many = insert_statement(connection, table, names, per_statement).sql
-    one = insert_statement(connection, table, names).sql
-    size = per_statement * max(1, WRITE_ROWS // per_statement)
+    values = dict(zip(names, (_driver_values(frame[name], table.c[name]) for name in names)))
     # the driver's cursor takes the lists as they are; SQLAlchemy's would want tuples
     with closing(connection.connection.driver_connection.cursor()) as cursor:
-        for start in range(0, len(frame), size):
-            stop = min(start + size, len(frame))
-            grouped, rest = _parameters(values, start, stop, per_statement)
+        for start in range(0, len(frame), WRITE_ROWS):
+            stop = min(start + WRITE_ROWS, len(frame))
+            # a column zero in every row of the slice is written as a literal, not bound row by row:
+            # binding a value is most of the driver's work, and most roll-up columns are mostly zero
+            zeros = frozenset(name for name, column in values.items() if _all_zero(column[start:stop]))
+            bound = [column for name, column in values.items() if name not in zeros]
+            # many rows a statement: SQLite's work per statement, not per value, is most of the rest
+            per_statement = max(1, MAX_PARAMETERS // max(len(bound), 1))
+            many = insert_statement(connection, table, names, per_statement, zeros).sql
+            one = insert_statement(connection, table, names, 1, zeros).sql
+            grouped, rest = _parameters(bound, start, stop, per_statement)
             cursor.executemany(many, grouped)
             cursor.executemany(one, rest)
             done(stop - start)
+
+
+def _all_zero(values: np.ndarray) -> bool:
+    """A numeric column's slice holds only zeros (never true of text or of NULL)."""
+    return values.dtype.kind in "iuf" and not values.any()
 
 
 def _parameters(values: list[np.ndarray], start: int, stop: int, per_statement: int) -> tuple[list, list]:
