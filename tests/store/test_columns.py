@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import insert, select
 
 from dashboard.store.columns import insert_frame, read_tables, select_sql
-from dashboard.store.models import AgentStateStatRow, ContactRow
+from dashboard.store.models import AgentStateStatRow, ContactRow, IntervalStatRow
 from dashboard.store.sqlite_child import FLAG, FLOAT, INT, KEY, TIME
 from tests.conftest import utc
 
@@ -66,3 +66,28 @@ def test_inserted_frames_read_back_row_for_row(engine):
         zip(frame["agent_id"], frame["reason"], frame["seconds"]))
     assert [row.interval_start.replace(tzinfo=None) for row in stored] == [
         at.to_pydatetime() for at in pd.to_datetime(frame["interval_start"])]
+
+
+def test_columns_zero_throughout_a_slice_are_stored_as_bound_zeros_are(engine, monkeypatch):
+    """A column zero in every row of a slice is written as a literal: the same values, and on SQLite
+    the same storage classes (integer, real), as the slices where it is bound."""
+    monkeypatch.setattr("dashboard.store.columns.WRITE_ROWS", 100)  # three slices
+    count = 250
+    offered = np.where(np.arange(count) < 100, 0, np.arange(count) % 3)  # zero throughout the first slice only
+    frame = pd.DataFrame({
+        "interval_start": (np.datetime64("2026-03-02T09:00", "us") + np.arange(count) * np.timedelta64(15, "m")),
+        "queue": pd.Categorical(["Q"] * count), "channel": pd.Categorical(["voice"] * count),
+        "offered": offered, "talk_seconds": np.where(np.arange(count) >= 200, 1.5, 0.0)})
+    frame = frame.assign(**{name: np.zeros(count, dtype=float if name.endswith(("seconds", "_sum")) else np.int64)
+                            for name in IntervalStatRow.__table__.columns.keys() if name not in frame})
+    table = IntervalStatRow.__table__
+    with engine.begin() as connection:
+        insert_frame(connection, table, frame)
+        stored = connection.execute(select(table).order_by("interval_start")).all()
+        if connection.dialect.name == "sqlite":
+            kinds = connection.exec_driver_sql("SELECT DISTINCT typeof(offered), typeof(talk_seconds), "
+                                               "typeof(ces_score_sum) FROM interval_stats").all()
+            assert kinds == [("integer", "real", "real")]
+    assert [row.offered for row in stored] == offered.tolist()
+    assert [row.talk_seconds for row in stored] == frame["talk_seconds"].tolist()
+    assert {(row.answered, row.ces_score_sum) for row in stored} == {(0, 0.0)}
