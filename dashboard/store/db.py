@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -56,6 +56,22 @@ def checkpoint(engine: Engine) -> int | None:
     with engine.connect() as connection:
         _busy, _logged, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
     return int(copied)
+
+
+@contextmanager
+def sqlite_cache(connection: Connection, kib: int) -> Iterator[None]:
+    """SQLite: a page cache of at most ``kib`` KiB on ``connection`` while the block runs, then the
+    size it had; other databases: nothing."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection  # a PRAGMA beside SQLAlchemy's transaction, not in it
+    before = driver.execute("PRAGMA cache_size").fetchone()[0]
+    driver.execute(f"PRAGMA cache_size = {-int(kib)}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -22,15 +22,16 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete
+from sqlalchemy import Connection, Engine, Table, delete
 from sqlalchemy.orm import Session
 
 from dashboard.settings import Settings
 from dashboard.store.columns import insert_frame, read_tables, select_sql, update_column
+from dashboard.store.db import sqlite_cache
 from dashboard.store.days import AGENTS, QUEUES, STATES, TABLES, day_sums, record_cut
 from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
                                     IntervalStatRow, QueueSourceRow)
@@ -52,6 +53,9 @@ SOURCES = (("contacts", "contacts", CONTACT_COLUMNS, ""),
            ("surveys", "survey_responses", SURVEY_COLUMNS, "queue IS NOT NULL"))
 CONTACT_UPDATES = {"links": "next_contact_at", "due_times": "response_due_at"}  # contacts' columns rewritten
 DAYS = {table.interval.__tablename__: table for table in (QUEUES, AGENTS, STATES)}  # interval table -> its days
+# SQLite's page cache for the rebuild's connection (KiB): the default 2 MB makes SQLite spill
+# the pages it changes into the write-ahead log while it still works on them
+REBUILD_CACHE_KIB = 1_000_000
 TABLES_BY_NAME = {model.__tablename__: model.__table__ for model in (
     IntervalStatRow, AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, QueueSourceRow,
     *(table.day for table in TABLES))}
@@ -68,20 +72,27 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
     from collectors.pipeline import policy_resolver  # the collector's policy rules, one definition
 
     written: dict[str, int] = {}
-    with engine.begin() as connection:
+    with engine.connect() as connection, sqlite_cache(connection, REBUILD_CACHE_KIB), connection.begin():
         queries = {name: (select_sql(connection.dialect.name, table, kinds, where), kinds)
                    for name, table, kinds, where in SOURCES}
         total = sum(connection.exec_driver_sql(f"SELECT count(*) FROM ({sql}) AS counted").scalar_one()
                     for sql, _ in queries.values())
-        with tqdm(total=total, unit="row", unit_scale=True, desc="reading", disable=not progress) as bar:
+        # SQLite's raw tables are read by a child process on its own connection: this one deletes the
+        # old roll-ups meanwhile; PostgreSQL's are read on this connection (COPY), so the deletes wait
+        reads_here = connection.dialect.name != "sqlite"
+        with (tqdm(total=total, unit="row", unit_scale=True, desc="reading", disable=not progress) as bar,
+              _WriteBehind(connection, bar) as writes):
+            if not reads_here:
+                writes.clear(TABLES_BY_NAME.values())
             raw = read_tables(connection, queries)
             bar.update(total)
-            with _WriteBehind(connection, bar) as writes:
-                for name, frame in _rebuilt(raw, settings, policy_resolver(settings), now):
-                    writes.put(name, frame)
-                    written[name] = len(frame)
-                    if name in DAYS:
-                        writes.put(DAYS[name].day.__tablename__, day_sums(settings, DAYS[name], frame))
+            if reads_here:
+                writes.clear(TABLES_BY_NAME.values())
+            for name, frame in _rebuilt(raw, settings, policy_resolver(settings), now):
+                writes.put(name, frame)
+                written[name] = len(frame)
+                if name in DAYS:
+                    writes.put(DAYS[name].day.__tablename__, day_sums(settings, DAYS[name], frame))
         with Session(bind=connection) as session:
             clock = rollup_clock(session)
             stamp_clock(clock, now)  # a new number: the collector's memory of today reloads
@@ -94,7 +105,8 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
 def _rebuilt(raw: dict[str, pd.DataFrame], settings: Settings, policy_for, now: datetime) -> Iterator[tuple]:
     """(table, its new rows) for every roll-up table, ``links`` (id, next_contact_at: the contacts whose
     journey link changed) and ``due_times`` (id, response_due_at: those whose due time changed, after
-    a change of target), each as soon as it is computed."""
+    a change of target), each as soon as it is computed; the quick ones before the sums of the
+    contacts, so the writer has rows to write while those are summed."""
     contacts, surveys = raw["contacts"], raw["surveys"]
     through = int(np.datetime64(now.astimezone(timezone.utc).replace(tzinfo=None), "us").astype(np.int64))
     customer, customers = sorted_codes(contacts["customer_id"], empty=False)
@@ -106,15 +118,15 @@ def _rebuilt(raw: dict[str, pd.DataFrame], settings: Settings, policy_for, now: 
     columns = ContactColumns.of(contacts, codes, next_at)
     policies = Policies.of(codes, columns.queue, columns.channel, policy_for)
     yield "due_times", _changed_due_times(contacts, columns, policies)
+    yield "customer_weeks", customer_weeks(customer, customers, columns.channel, codes.channels, arrived, settings.tz)
+    yield "queue_sources", queue_sources(contacts)
+    yield "agent_state_stats", state_seconds(raw["states"])
     keys = CountKeys(Grid.spanning(columns.arrived, columns.answered, columns.abandoned, columns.ended,
                                    micros(surveys["responded_at"]), np.array([through])), codes)
     add_contacts(keys, columns, policies, through)
     add_surveys(keys, surveys, codes)
     yield "interval_stats", keys.queue_frame()
     yield "agent_interval_stats", keys.agent_frame()
-    yield "agent_state_stats", state_seconds(raw["states"])
-    yield "customer_weeks", customer_weeks(customer, customers, columns.channel, codes.channels, arrived, settings.tz)
-    yield "queue_sources", queue_sources(contacts)
 
 
 def _changed_links(contacts: pd.DataFrame, next_at: np.ndarray) -> pd.DataFrame:
@@ -151,15 +163,22 @@ class _WriteBehind:
         self.bar.refresh()
         self.pending.append(self.worker.submit(self._write, name, frame))
 
+    def clear(self, tables: Iterable[Table]) -> None:
+        """Delete every row of ``tables``, before the writes put after this."""
+        self.pending.append(self.worker.submit(self._clear, tuple(tables)))
+
+    def _clear(self, tables: tuple[Table, ...]) -> None:
+        self.bar.set_description("deleting the old roll-ups")
+        for table in tables:
+            self.connection.execute(delete(table))
+
     def _write(self, name: str, frame: pd.DataFrame) -> None:
         self.bar.set_description(f"writing {name}")
         if name in CONTACT_UPDATES:
             update_column(self.connection, ContactRow.__table__, CONTACT_UPDATES[name], frame)
             self.bar.update(len(frame))
             return
-        table = TABLES_BY_NAME[name]
-        self.connection.execute(delete(table))
-        insert_frame(self.connection, table, frame, self.bar.update)
+        insert_frame(self.connection, TABLES_BY_NAME[name], frame, self.bar.update)
 
     def __enter__(self) -> _WriteBehind:
         return self
