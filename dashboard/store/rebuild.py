@@ -11,11 +11,19 @@ the rules of ``dashboard.metrics.counts``, applied to whole columns (``store.reb
 
 Columnar end to end, never a Python object per record: the raw tables are read as Arrow columns
 (``store.columns``), links and sums computed with numpy on integer codes, the rows written in
-bulk while the next table is summed. 5.2 M contacts take 91-105 s on SQLite, 320 s before;
-SQLite inserting the 15 M roll-up rows and copying its log at commit is half of it
-(``benchmarks/README.md``). Memory: the contacts are held whole as numbers and codes, about
-100 bytes a contact, with the roll-up frames waiting to be written: the process peaked at
-6.1 GB for 5.2 M contacts (the previous rebuild 11.5 GB), the SQLite reader at 1.9 GB before it.
+bulk by a writer thread while the next table is summed. On SQLite the writer deletes the old
+roll-ups while a child process reads the raw tables, the roll-up tables are ``WITHOUT ROWID``
+(migration 0006) and columns zero throughout a slice are not bound (``store.columns``).
+
+5.2 M contacts take 73-77 s on SQLite (2 cores, another process busy beside it), 91-97 s before
+those changes, 320 s before the columnar rebuild; the target, 60 s, is not met. The writer is
+the critical path once the read (14-17 s) is done: contacts' links and due times 11 s, the
+15 M roll-up rows 37 s (7.4 M agent intervals 22-24 s, about three quarters of it the
+``sqlite3`` driver binding values one by one), then copying the 2.5 GB log into the file at
+commit 8-9 s (``benchmarks/README.md``). Memory: the contacts are held whole as numbers and
+codes, about 100 bytes a contact, with the roll-up frames waiting to be written, and SQLite's
+page cache of up to 1 GB for this connection: the process peaked at 7.2 GB for 5.2 M contacts,
+the SQLite reader at 1.9 GB before it.
 """
 
 from __future__ import annotations
