@@ -6,6 +6,7 @@ import math
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from collectors.pipeline import store_batch
@@ -203,3 +204,18 @@ def test_a_rebuild_moves_stored_response_due_times_to_a_changed_target(engine, s
     assert expired == 6  # due at +30, +40, +50, +60 (rebuilt), +70, +80 (swept)
     rebuild_rollups(engine, new, END, progress=False)
     assert_same(snapshot(engine), incremental)
+
+
+def test_a_failed_read_leaves_the_old_rollups(engine, settings, monkeypatch):
+    """On SQLite the old roll-ups are deleted while the raw tables are read: a read that fails
+    rolls the deletes back with the rest of the rebuild."""
+    simulated(engine, settings)
+    before = snapshot(engine)
+
+    def failing_read(connection, queries):
+        raise RuntimeError("the reader died")
+
+    monkeypatch.setattr("dashboard.store.rebuild.read_tables", failing_read)
+    with pytest.raises(RuntimeError, match="the reader died"):
+        rebuild_rollups(engine, settings, END, progress=False)
+    assert_same(snapshot(engine), before)
