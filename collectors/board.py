@@ -84,13 +84,12 @@ class AgentBoard:
         staffing = None if state == "offline" else (tuple(skills), state)
         entry = _Entry((team or "", shown["name"], key), shown, orjson.dumps(shown).decode(), staffing)
         old = self._entries.get(key)
-        if old is not None and old.staffing != staffing:
-            self._count(old.staffing, -1)
+        # most changes are a conversation taken or ended: same place on the board, same staffing
+        if old is None or old.staffing != staffing:
+            self._count(old.staffing if old is not None else None, -1)
+            self._count(staffing, +1)
         if old is not None and old.order != entry.order:
             del self._ordered[old.order]
-        if old is None or old.staffing != staffing:
-            self._count(staffing, +1)
-        # most changes are a conversation taken or ended: same place on the board, same staffing
         self._entries[key] = self._ordered[entry.order] = entry
 
     def _drop(self, key: tuple) -> None:
