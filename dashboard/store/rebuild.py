@@ -73,7 +73,8 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
     """Recompute journey links and all roll-up tables from the raw records, as seen at ``now``.
 
     One transaction: readers see the old roll-ups until it commits. Returns the row
-    count written per table (and ``relinked``: contacts whose next contact changed).
+    count written per table (and ``relinked``: contacts whose next contact changed;
+    ``response_due_reset``: contacts whose response due time changed).
     """
     from tqdm import tqdm
 
@@ -121,11 +122,11 @@ def _rebuilt(raw: dict[str, pd.DataFrame], settings: Settings, policy_for, now: 
     arrived = micros(contacts["arrived_at"])
     window = max(policy_for("", "voice").repeat_window_seconds, 1.0)
     next_at = next_contacts(customer, arrived, contacts["id"].to_numpy(), window)
-    yield "links", _changed_links(contacts, next_at)
+    yield "links", _changed(contacts, "next_contact_at", next_at)
     codes = Codes.of(contacts, surveys)
     columns = ContactColumns.of(contacts, codes, next_at)
     policies = Policies.of(codes, columns.queue, columns.channel, policy_for)
-    yield "due_times", _changed_due_times(contacts, columns, policies)
+    yield "due_times", _changed(contacts, "response_due_at", _due_times(columns, policies))
     yield "customer_weeks", customer_weeks(customer, customers, columns.channel, codes.channels, arrived, settings.tz)
     yield "queue_sources", queue_sources(contacts)
     yield "agent_state_stats", state_seconds(raw["states"])
@@ -137,21 +138,18 @@ def _rebuilt(raw: dict[str, pd.DataFrame], settings: Settings, policy_for, now: 
     yield "agent_interval_stats", keys.agent_frame()
 
 
-def _changed_links(contacts: pd.DataFrame, next_at: np.ndarray) -> pd.DataFrame:
-    """The contacts whose stored next contact differs from ``next_at``: id and the new value (NaT: none)."""
-    changed = np.flatnonzero(next_at != micros(contacts["next_contact_at"]))
-    return pd.DataFrame({"id": contacts["id"].to_numpy()[changed],
-                         "next_contact_at": next_at[changed].view("datetime64[us]")})
+def _changed(contacts: pd.DataFrame, column: str, values: np.ndarray) -> pd.DataFrame:
+    """The contacts whose stored time ``column`` differs from ``values`` (µs, ``NAT``: none): id and the
+    new value."""
+    changed = np.flatnonzero(values != micros(contacts[column]))
+    return pd.DataFrame({"id": contacts["id"].to_numpy()[changed], column: values[changed].view("datetime64[us]")})
 
 
-def _changed_due_times(contacts: pd.DataFrame, columns: ContactColumns, policies: Policies) -> pd.DataFrame:
-    """The contacts whose stored response due time is not their arrival plus their queue's response
-    target now (``counts.response_due_at``; none for a synchronous contact): id and the new value."""
+def _due_times(columns: ContactColumns, policies: Policies) -> np.ndarray:
+    """Each contact's arrival plus its queue's response target now, in µs (``counts.response_due_at``;
+    ``NAT`` for a synchronous contact)."""
     target = policies.of_rows(columns.queue, columns.channel)[2]
-    due = np.where(columns.is_async, columns.arrived + np.round(np.nan_to_num(target) * 1e6).astype(np.int64), NAT)
-    changed = np.flatnonzero(due != micros(contacts["response_due_at"]))
-    return pd.DataFrame({"id": contacts["id"].to_numpy()[changed],
-                         "response_due_at": due[changed].view("datetime64[us]")})
+    return np.where(columns.is_async, columns.arrived + np.round(np.nan_to_num(target) * 1e6).astype(np.int64), NAT)
 
 
 class _WriteBehind:
