@@ -98,13 +98,12 @@ WITH c AS (
     arrived_at + to_microseconds(CAST(p.r * 1000000 AS BIGINT)) AS due_at,
     ended_at IS NOT NULL AND (answered_at IS NOT NULL OR direction = 'outbound') AS ends,
     CASE WHEN is_async THEN 0 ELSE greatest(0, epoch(ended_at - coalesce(answered_at, arrived_at))) END AS span,
-    least(coalesce(hold_seconds, 0),
-          CASE WHEN is_async THEN 0 ELSE greatest(0, epoch(ended_at - coalesce(answered_at, arrived_at))) END) AS held,
     coalesce(epoch(next_contact_at - arrived_at) <= p.repeat_window, false) AS repeat,
     answered_at IS NULL AND abandoned_at IS NULL AND ended_at IS NULL AS waiting
   FROM today AS raw JOIN policies AS p USING (queue, channel)
 ), d AS MATERIALIZED (
-  SELECT *, backlog AND answered_at IS NULL AND due_at <= $now AND (ended_at IS NULL OR ended_at > due_at) AS expired
+  SELECT *, backlog AND answered_at IS NULL AND due_at <= $now AND (ended_at IS NULL OR ended_at > due_at) AS expired,
+    least(coalesce(hold_seconds, 0), span) AS held
   FROM c
 )
 """
@@ -140,8 +139,13 @@ def snapshot_query(windows: dict[str, datetime]) -> str:
             + "SELECT " + KEYS + ", ".join(totals) + f"\nFROM q GROUP BY {SCOPES}")
 
 
+def _utc(at: datetime) -> datetime:
+    """An aware time as the naive UTC time the rows hold."""
+    return at.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def _timestamp(at: datetime) -> str:
-    return f"TIMESTAMP '{at.astimezone(timezone.utc).replace(tzinfo=None)}'"
+    return f"TIMESTAMP '{_utc(at)}'"
 
 
 def survey_query(windows: dict[str, datetime]) -> str:
@@ -159,7 +163,7 @@ def load(path: Path, settings, day: datetime):
     ``surveys`` (today's responses) and ``policies`` (each queue's thresholds); and the seconds it took."""
     import duckdb
 
-    naive_day = day.astimezone(timezone.utc).replace(tzinfo=None)
+    naive_day = _utc(day)
     started = time.perf_counter()
     with sqlite3.connect(path) as source:
         contacts = pd.read_sql_query(
@@ -204,10 +208,8 @@ def recompute(path: Path, settings, now: datetime, windows: dict[str, datetime],
     """Both yardsticks timed over the rows of ``path`` as they are at ``now``; ``frames``: the snapshot
     query's results (contacts, surveys) for ``compare``."""
     connection, load_s, rows = load(path, settings, windows["today"])
-    naive_now = now.astimezone(timezone.utc).replace(tzinfo=None)
-    narrow_ms, _ = timed(connection, NARROW, {"day": windows["today"].astimezone(timezone.utc).replace(tzinfo=None)},
-                         runs)
-    contacts_ms, contacts = timed(connection, snapshot_query(windows), {"now": naive_now}, runs)
+    narrow_ms, _ = timed(connection, NARROW, {"day": _utc(windows["today"])}, runs)
+    contacts_ms, contacts = timed(connection, snapshot_query(windows), {"now": _utc(now)}, runs)
     surveys_ms, surveys = timed(connection, survey_query(windows), {}, runs)
     connection.close()
     return {"narrow_ms": narrow_ms, "snapshot_ms": contacts_ms + surveys_ms, "load_ms": load_s * 1000,
