@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+
 import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 
 def pytest_setup_options():
@@ -21,3 +25,46 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+class OneRequestPerConnection(WSGIRequestHandler):
+    protocol_version = "HTTP/1.0"  # no keep-alive: once stopped, the server answers nothing at all
+
+
+class AppServer:
+    """The app on werkzeug in a thread of its own, which a test can stop and start again on its port.
+
+    dash_duo's runner stops its server by raising SystemExit in every thread started after the
+    server: that also killed the collector's worker when the scheduler happened to start it later
+    (seen in CI as a wall that never moved again after a restart). This one just shuts down.
+    """
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.server = self.thread = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, app) -> None:
+        self.server = make_server("127.0.0.1", self.port, app.server, threaded=True,
+                                  request_handler=OneRequestPerConnection)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="app server", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join()
+            self.server = None
+
+
+@pytest.fixture
+def app_server():
+    server = AppServer()
+    yield server
+    server.stop()

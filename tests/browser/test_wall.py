@@ -66,12 +66,12 @@ def wait_for(dash_duo, css: str, predicate, timeout: float = 8.0):
     raise AssertionError(f"{css} did not reach the expected state in {timeout} s")
 
 
-def test_wall_walkthrough(dash_duo, engine, live):
+def test_wall_walkthrough(dash_duo, app_server, engine, live):
     settings, source = live
     answered = now() - timedelta(seconds=30)
     source.add(Batch(contacts=[contact("c0", answered, answered_at=answered + timedelta(seconds=5))]))
-    dash_duo.start_server(create_app(settings, engine))
-    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/wall")
+    app_server.start(create_app(settings, engine))
+    dash_duo.wait_for_page(url=f"{app_server.url}/wall")
 
     tile = "[data-queue='Billing']"
     wait_for(dash_duo, tile, lambda e: "wtile--ok" in e.get_attribute("class"))
@@ -105,11 +105,9 @@ def test_wall_walkthrough(dash_duo, engine, live):
     print(f"\nevent in the source → number on the wall: {latency:.2f} s (poll interval {POLL:.0f} s)")
     assert latency <= 2 * POLL + 0.5
 
-    port = dash_duo.server.port
-    dash_duo.server.stop()
+    app_server.stop()
     time.sleep(2 * POLL)
-    dash_duo.server.started = False
-    dash_duo.server.start(create_app(settings, engine), port=port)
+    app_server.start(create_app(settings, engine))
     source.add(Batch(contacts=[contact("c3", now())]))
     wait_for(dash_duo, waiting, lambda e: e.text == "2", timeout=8)  # same page, no reload: the interval resumed
 
