@@ -9,7 +9,6 @@ Create Date: 2026-11-23 18:41:34.108782
 """
 from alembic import op
 import sqlalchemy as sa
-import dashboard.store.models
 
 
 revision = '0002'
