@@ -211,9 +211,14 @@ class LiveState:
         return result
 
     def queue_sources(self) -> dict[tuple[str, str], list[str]]:
-        """The sources that brought each (queue, channel) a contact arriving since the floor (today)."""
-        return {scope: sorted(source for source, latest in sources.items() if latest >= self.floor)
-                for scope, sources in self.arrivals.items()}
+        """The sources that brought each (queue, channel) a contact arriving since the floor (today);
+        for a queue with none yet today, every source that ever brought it one: its tile goes stale
+        with those sources, not with any source that is down."""
+        fed = {}
+        for scope, sources in self.arrivals.items():
+            today = sorted(source for source, latest in sources.items() if latest >= self.floor)
+            fed[scope] = today or sorted(sources)
+        return fed
 
     def queue_live(self, now: datetime, target_seconds) -> dict[tuple[str, str], dict]:
         """Waiting now, the oldest arrival and, for a backlog with a response target, how many are at or

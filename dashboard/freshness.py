@@ -31,7 +31,7 @@ def stale_since(payload: dict, snapshot_is_stale: bool, down: dict[str, str | No
 
     The whole snapshot old: since it was taken. Else a source feeding the queue down: since
     that source's last success (the snapshot's time if it never succeeded). A queue whose
-    sources are not known yet (no arrival today) goes stale with any source down.
+    sources are not known (it never had a contact) goes stale with any source down.
     """
     if snapshot_is_stale:
         return payload["taken_at"]

@@ -135,3 +135,18 @@ def test_agents_states_and_held_conversations_follow_their_changes(engine, setti
     snapshots = with_board(engine, refresh_live(engine, settings, START + timedelta(seconds=65), live=live))
     assert snapshots[("agents", "all")]["agents"] == [] and live.batches is not None
     assert rounded(snapshots) == rounded(fresh_snapshots(engine, settings, START + timedelta(seconds=65)))
+
+
+def test_a_queue_without_an_arrival_today_goes_stale_with_the_sources_that_fed_it_before(engine, settings):
+    """Billing's backlog holds an email from yesterday, none came today: its tile follows the mail
+    source that brought it, not the pbx that fed only Support today (before, a queue with no
+    arrival today listed no source and went stale with any source down)."""
+    yesterday, today = utc(2026, 3, 1, 15), utc(2026, 3, 2, 9)
+    email = Contact(source="mail", source_id="e1", channel="email", queue="Billing", arrived_at=yesterday)
+    store_batch(engine, settings, "mail", "fake", Batch(contacts=[email]), {}, yesterday + timedelta(minutes=1))
+    call = Contact(source="pbx", source_id="c1", channel="voice", queue="Support", arrived_at=today)
+    store_batch(engine, settings, "pbx", "fake", Batch(contacts=[call]), {}, today + timedelta(minutes=1))
+    snapshots = fresh_snapshots(engine, settings, today + timedelta(minutes=1))
+    assert snapshots[("queue", "Billing")]["live"]["waiting"] == 1
+    assert snapshots[("queue", "Billing")]["sources"] == ["mail"]
+    assert snapshots[("queue", "Support")]["sources"] == ["pbx"]

@@ -125,7 +125,7 @@ def test_stale_since_a_snapshot_age_or_a_source_feeding_the_queue():
     assert stale_since(payload, False, down) is None  # fed by the pbx only
     assert stale_since(payload, True, down) == payload["taken_at"]  # the collector stopped: every tile
     assert stale_since({**payload, "sources": ["pbx", "mail"]}, False, down) == down["mail"]
-    unknown = {**payload, "sources": []}  # no arrival today: it may be fed by the source that is down
+    unknown = {**payload, "sources": []}  # never a contact: it may be fed by the source that is down
     assert stale_since(unknown, False, down) == down["mail"] and stale_since(unknown, False, {}) is None
     assert stale_since({**payload, "sources": ["mail"]}, False, {"mail": None}) == payload["taken_at"]  # never up
 
