@@ -2,9 +2,10 @@
 allows it: the rebuild's input and output.
 
 Reads give Arrow tables of the column kinds of ``store.sqlite_child`` (TIME, KEY, INT, FLAG,
-FLOAT). SQLite: the ADBC SQLite driver in a child process (``sqlite_child`` says why a child);
-PostgreSQL: ``COPY (query) TO STDOUT`` on the rebuild's own connection, inside its transaction,
-parsed by Arrow's CSV reader.
+FLOAT), one query after another. SQLite: the ADBC SQLite driver in a child process
+(``sqlite_child`` says why a child), which reads the next query while the caller works on the
+last; PostgreSQL: ``COPY (query) TO STDOUT`` on the rebuild's own connection, inside its
+transaction, parsed by Arrow's CSV reader.
 
 Writes insert a DataFrame's rows on the rebuild's connection, inside its transaction: PostgreSQL
 ``COPY ... FROM STDIN`` of CSV written by Arrow; SQLite has no bulk path, so ``executemany`` of
@@ -20,7 +21,7 @@ import sys
 import tempfile
 from contextlib import closing
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -53,29 +54,50 @@ def select_sql(dialect: str, table: str, columns: dict[str, str], where: str = "
     return f"SELECT {', '.join(parts)} FROM {table}" + (f" WHERE {where}" if where else "")
 
 
-def read_tables(connection: Connection, queries: Queries) -> dict[str, pd.DataFrame]:
-    """Each named query's result as a DataFrame (keys categorical, times datetime64[us])."""
+def read_tables(connection: Connection, queries: Queries) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(name, result as a DataFrame: keys categorical, times datetime64[us]) for each query, in order,
+    each as soon as it is read; every query sees the same state of the store (one read transaction).
+
+    SQLite: the child process reads on its own connection, so the caller may write on ``connection``
+    meanwhile. PostgreSQL: each result is read on ``connection`` when asked for, so the caller must
+    not use ``connection`` until it has them all."""
     if connection.dialect.name == "sqlite":
         tables = _read_sqlite(connection.engine.url.database, queries)
     else:
         tables = _read_postgres(connection.connection.driver_connection, queries)
-    return {name: table.to_pandas() for name, table in tables.items()}
+    for name, table in tables:
+        yield name, table.to_pandas()
 
 
-def _read_sqlite(database: str | None, queries: Queries) -> dict[str, pa.Table]:
+def _read_sqlite(database: str | None, queries: Queries) -> Iterator[tuple[str, pa.Table]]:
     if not database or database == ":memory:":
         raise ValueError("the rebuild reads a SQLite store from its file; an in-memory store has none")
     with tempfile.TemporaryDirectory(prefix="ccpulse-read-") as folder:
         request = json.dumps({"path": str(Path(database).resolve()), "folder": folder, "queries": queries})
-        done = subprocess.run([sys.executable, "-P", sqlite_child.__file__], input=request, capture_output=True,
-                              text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"reading {database} failed: {done.stderr.strip()}")
-        return {name: _read_file(Path(folder) / f"{name}.arrow") for name in queries}
+        with open(Path(folder) / "errors.txt", "w+", encoding="utf-8") as errors, subprocess.Popen(
+                [sys.executable, "-P", sqlite_child.__file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=errors, text=True) as child:
+            try:
+                child.stdin.write(request)
+                child.stdin.close()
+                for name in queries:
+                    if child.stdout.readline().strip() != name:  # the child names each file once written
+                        break
+                    yield name, _read_file(Path(folder) / f"{name}.arrow")
+                else:
+                    if child.wait() == 0:
+                        return
+                child.wait()
+                errors.seek(0)
+                raise RuntimeError(f"reading {database} failed: {errors.read().strip() or 'the reader stopped'}")
+            finally:
+                if child.poll() is None:  # the caller stopped early, or failed: the read is not wanted
+                    child.kill()
 
 
-def _read_postgres(dbapi_connection, queries: Queries) -> dict[str, pa.Table]:
-    return {name: typed(_copy_out(dbapi_connection, sql, kinds), kinds) for name, (sql, kinds) in queries.items()}
+def _read_postgres(dbapi_connection, queries: Queries) -> Iterator[tuple[str, pa.Table]]:
+    for name, (sql, kinds) in queries.items():
+        yield name, typed(_copy_out(dbapi_connection, sql, kinds), kinds)
 
 
 def _read_file(path: Path) -> pa.Table:

@@ -16,6 +16,7 @@ settings changed) is recomputed whole on the next batch (``rebuild_days``).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import cache
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -179,6 +180,17 @@ def day_sums(settings: Settings, table: _Table, intervals: pd.DataFrame) -> pd.D
     return sums_frame({"day": np.asarray(day_list, dtype="datetime64[D]")[day],
                        **{name: pd.Categorical.from_codes(code, categories=dictionary)
                           for name, code, (_, dictionary) in zip(table.keys, codes, keys)}}, totals, table.sums)
+
+
+def day_runs(settings: Settings, starts: np.ndarray, runs: int) -> list[tuple[int, int]]:
+    """``starts`` (interval starts, ascending, naive UTC datetime64) as about ``runs`` [first, stop)
+    ranges of positions, each of whole site days as ``day_sums`` cuts them: the day sums of one
+    range's interval rows are whole days, and follow the previous range's in key order."""
+    days = _Days(DayCut.of(settings))
+    of = [days.of(at.replace(tzinfo=timezone.utc)) for at in pd.DatetimeIndex(starts).to_pydatetime()]
+    firsts = [0] + [position for position in range(1, len(of)) if of[position] != of[position - 1]]
+    cuts = firsts[::math.ceil(len(firsts) / max(runs, 1))] + [len(of)]
+    return list(zip(cuts[:-1], cuts[1:]))
 
 
 def record_cut(session: Session, settings: Settings) -> None:

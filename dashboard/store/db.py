@@ -74,6 +74,15 @@ def sqlite_cache(connection: Connection, kib: int) -> Iterator[None]:
         driver.execute(f"PRAGMA cache_size = {int(before)}")
 
 
+def hold_write_lock(connection: Connection) -> None:
+    """SQLite: begin ``connection``'s transaction as the store's one writer (``BEGIN IMMEDIATE``):
+    until it ends no other connection commits, so every read from here on, on any connection, sees
+    the state it began from (its own changes aside). Call it first in the transaction. Other
+    databases: nothing (lock the rows that writers serialise on)."""
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -37,6 +37,10 @@ class Radix:
             out = out * size + values
         return out
 
+    def lowest(self, first: int) -> int:
+        """The smallest key whose first code is ``first``."""
+        return int(first) * int(np.prod(self.sizes[1:], dtype=object))
+
     def codes(self, keys: np.ndarray) -> list[np.ndarray]:
         out = []
         for size in reversed(self.sizes):
@@ -57,19 +61,28 @@ class Sums:
         self._keys.append(keys)
         self._amounts.append(amounts)
 
-    def totals(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def totals(self, low: int | None = None, high: int | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The distinct keys, ascending, and each field's total per key: one ``np.bincount`` a field,
-        over every event that adds to it (counts of 1 and flags as int64, other amounts float64)."""
-        if not self._keys:
+        over every event that adds to it (counts of 1 and flags as int64, other amounts float64).
+        With ``low`` and ``high``: only the keys from ``low`` up to (not including) ``high``."""
+        events = list(zip(self._keys, self._amounts))
+        if low is not None:
+            events = [_within(keys, amounts, low, high) for keys, amounts in events]
+        if not events:
             return np.zeros(0, dtype=np.int64), {}
-        codes, keys = pd.factorize(np.concatenate(self._keys), sort=True)
-        bounds = np.cumsum([0, *(len(part) for part in self._keys)])
+        codes, keys = pd.factorize(np.concatenate([keys for keys, _ in events]), sort=True)
+        bounds = np.cumsum([0, *(len(keys) for keys, _ in events)])
         slots = [codes[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
         added: dict[str, list] = {}
-        for slot, amounts in zip(slots, self._amounts):
+        for slot, (_, amounts) in zip(slots, events):
             for name, amount in amounts.items():
                 added.setdefault(name, []).append((slot, amount))
         return keys, {name: _total(parts, len(keys)) for name, parts in added.items()}
+
+
+def _within(keys: np.ndarray, amounts: dict, low: int, high: int) -> tuple[np.ndarray, dict]:
+    rows = np.flatnonzero((keys >= low) & (keys < high))
+    return keys[rows], {name: amount if np.isscalar(amount) else amount[rows] for name, amount in amounts.items()}
 
 
 def _total(parts: list[tuple[np.ndarray, object]], size: int) -> np.ndarray:

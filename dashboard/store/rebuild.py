@@ -11,24 +11,29 @@ the rules of ``dashboard.metrics.counts``, applied to whole columns (``store.reb
 
 Columnar end to end, never a Python object per record: the raw tables are read as Arrow columns
 (``store.columns``), links and sums computed with numpy on integer codes, the rows written in
-bulk by a writer thread while the next table is summed. On SQLite the writer deletes the old
-roll-ups while a child process reads the raw tables, the roll-up tables are ``WITHOUT ROWID``
+bulk by a writer thread while the next rows are summed. The rebuild holds the store from its first
+statement (SQLite's write lock, the roll-up clock's row on both), so what it reads is what its
+writes replace. On SQLite a child process reads, naming each result as soon as it is written:
+the contacts' journey columns come first, and their links and customer weeks are computed and
+written while the child reads the rest; the writer deletes the old roll-ups meanwhile. The agent
+roll-ups, the most rows, are summed a run of whole site days at a time (``days.day_runs``), so
+the writer starts on them while the next run is summed. The roll-up tables are ``WITHOUT ROWID``
 (migration 0006) and columns zero throughout a slice are not bound (``store.columns``).
 
-5.2 M contacts take 73-77 s on SQLite (2 cores, another process busy beside it), 91-97 s before
-those changes, 320 s before the columnar rebuild; the target, 60 s, is not met. The writer is
-the critical path once the read (14-17 s) is done: contacts' links and due times 11 s, the
-15 M roll-up rows 37 s (7.4 M agent intervals 22-24 s, about three quarters of it the
-``sqlite3`` driver binding values one by one), then copying the 2.5 GB log into the file at
-commit 8-9 s (``benchmarks/README.md``). Memory: the contacts are held whole as numbers and
-codes, about 100 bytes a contact, with the roll-up frames waiting to be written, and SQLite's
-page cache of up to 1 GB for this connection: the process peaked at 7.2 GB for 5.2 M contacts,
-the SQLite reader at 1.9 GB before it.
+5.2 M contacts take 45-47 s on SQLite on a 2-core machine, against a target of 60 s; the
+previous code took 48-54 s on the same machine (``benchmarks/README.md``). The writer is the
+critical path from the first links on: relinking 704 k contacts 5-6 s, customer weeks 2.5 s, the
+agent rows and their days about 21 s (2 µs a row, SQLite's own work and the ``sqlite3`` driver
+binding values one by one), then copying the 2.5 GB log into the file at commit about 8 s.
+Memory: the contacts are held whole as numbers and codes, about 100 bytes a contact, with the
+roll-up frames waiting to be written, and SQLite's page cache of up to 1 GB for this connection:
+the process peaked at 7.2 GB for 5.2 M contacts.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
@@ -39,8 +44,8 @@ from sqlalchemy.orm import Session
 
 from dashboard.settings import Settings
 from dashboard.store.columns import insert_frame, read_tables, select_sql, update_column
-from dashboard.store.db import sqlite_cache
-from dashboard.store.days import AGENTS, QUEUES, STATES, TABLES, day_sums, record_cut
+from dashboard.store.db import hold_write_lock, sqlite_cache
+from dashboard.store.days import AGENTS, QUEUES, STATES, TABLES, day_runs, day_sums, record_cut
 from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
                                     IntervalStatRow, QueueSourceRow)
 from dashboard.store.rebuild_customers import customer_weeks, next_contacts
@@ -49,14 +54,16 @@ from dashboard.store.rebuild_sums import (NAT, Codes, ContactColumns, CountKeys,
 from dashboard.store.sqlite_child import FLAG, FLOAT, INT, KEY, TIME
 from dashboard.store.write import rollup_clock, stamp_clock
 
-CONTACT_COLUMNS = {"id": INT, "source": KEY, "queue": KEY, "channel": KEY, "direction": KEY, "agent_id": KEY,
-                   "customer_id": KEY, "arrived_at": TIME, "answered_at": TIME, "abandoned_at": TIME,
-                   "ended_at": TIME, "next_contact_at": TIME, "response_due_at": TIME, "hold_seconds": FLOAT,
-                   "wrap_seconds": FLOAT,
-                   "transfer_count": INT, "resolved": FLAG}
+# the contacts are read in two parts, the columns of their journeys first: the links and customer
+# weeks are computed and written from those while the reading child reads the rest
+JOURNEY_COLUMNS = {"id": INT, "customer_id": KEY, "channel": KEY, "arrived_at": TIME, "next_contact_at": TIME}
+CONTACT_COLUMNS = {"id": INT, "source": KEY, "queue": KEY, "direction": KEY, "agent_id": KEY, "answered_at": TIME,
+                   "abandoned_at": TIME, "ended_at": TIME, "response_due_at": TIME, "hold_seconds": FLOAT,
+                   "wrap_seconds": FLOAT, "transfer_count": INT, "resolved": FLAG}
 STATE_COLUMNS = {"agent_id": KEY, "state": KEY, "reason": KEY, "started_at": TIME, "ended_at": TIME}
 SURVEY_COLUMNS = {"queue": KEY, "channel": KEY, "agent_id": KEY, "kind": KEY, "score": INT, "responded_at": TIME}
-SOURCES = (("contacts", "contacts", CONTACT_COLUMNS, ""),
+SOURCES = (("journeys", "contacts", JOURNEY_COLUMNS, ""),
+           ("contacts", "contacts", CONTACT_COLUMNS, ""),
            ("states", "agent_states", STATE_COLUMNS, "ended_at IS NOT NULL"),
            ("surveys", "survey_responses", SURVEY_COLUMNS, "queue IS NOT NULL"))
 CONTACT_UPDATES = {"links": "next_contact_at", "due_times": "response_due_at"}  # contacts' columns rewritten
@@ -64,6 +71,7 @@ DAYS = {table.interval.__tablename__: table for table in (QUEUES, AGENTS, STATES
 # SQLite's page cache for the rebuild's connection (KiB): the default 2 MB makes SQLite spill
 # the pages it changes into the write-ahead log while it still works on them
 REBUILD_CACHE_KIB = 1_000_000
+AGENT_PARTS = 8  # runs of days the agent roll-ups are summed and written in
 TABLES_BY_NAME = {model.__tablename__: model.__table__ for model in (
     IntervalStatRow, AgentIntervalStatRow, AgentStateStatRow, CustomerWeekRow, QueueSourceRow,
     *(table.day for table in TABLES))}
@@ -72,70 +80,105 @@ TABLES_BY_NAME = {model.__tablename__: model.__table__ for model in (
 def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress: bool = True) -> dict[str, int]:
     """Recompute journey links and all roll-up tables from the raw records, as seen at ``now``.
 
-    One transaction: readers see the old roll-ups until it commits. Returns the row
-    count written per table (and ``relinked``: contacts whose next contact changed;
-    ``response_due_reset``: contacts whose response due time changed).
+    One transaction: readers see the old roll-ups until it commits. It holds the store's write
+    lock (SQLite) and the roll-up clock (both) from the start, so no collector files records
+    between the reads and the writes. Returns the row count written per table (and ``relinked``:
+    contacts whose next contact changed; ``response_due_reset``: contacts whose response due time
+    changed).
     """
     from tqdm import tqdm
 
     from collectors.pipeline import policy_resolver  # the collector's policy rules, one definition
 
     written: dict[str, int] = {}
-    with engine.connect() as connection, sqlite_cache(connection, REBUILD_CACHE_KIB), connection.begin():
+    with (engine.connect() as connection, sqlite_cache(connection, REBUILD_CACHE_KIB), connection.begin(),
+          Session(bind=connection) as session):
+        hold_write_lock(connection)
+        clock = rollup_clock(session)  # locked: every filing of records waits for this transaction
         queries = {name: (select_sql(connection.dialect.name, table, kinds, where), kinds)
                    for name, table, kinds, where in SOURCES}
         total = sum(connection.exec_driver_sql(f"SELECT count(*) FROM ({sql}) AS counted").scalar_one()
                     for sql, _ in queries.values())
-        # SQLite's raw tables are read by a child process on its own connection: this one deletes the
-        # old roll-ups meanwhile; PostgreSQL's are read on this connection (COPY), so the deletes wait
-        reads_here = connection.dialect.name != "sqlite"
         with (tqdm(total=total, unit="row", unit_scale=True, desc="reading", disable=not progress) as bar,
-              _WriteBehind(connection, bar) as writes):
-            if not reads_here:
-                writes.clear(TABLES_BY_NAME.values())
-            raw = read_tables(connection, queries)
-            bar.update(total)
-            if reads_here:
-                writes.clear(TABLES_BY_NAME.values())
-            for name, frame in _rebuilt(raw, settings, policy_resolver(settings), now):
+              closing(read_tables(connection, queries)) as results, _WriteBehind(connection, bar) as writes):
+            reads = _counted(results, bar)
+            if connection.dialect.name != "sqlite":
+                reads = iter(list(reads))  # PostgreSQL reads on this connection (COPY): all before any write
+            # SQLite's child reads on its own connection, in the state this one started from: the old
+            # roll-ups are deleted, and the first results written, while it reads the rest
+            writes.clear(TABLES_BY_NAME.values())
+            for name, frame in _rebuilt(reads, settings, policy_resolver(settings), now):
                 writes.put(name, frame)
-                written[name] = len(frame)
+                written[name] = written.get(name, 0) + len(frame)
                 if name in DAYS:
                     writes.put(DAYS[name].day.__tablename__, day_sums(settings, DAYS[name], frame))
-        with Session(bind=connection) as session:
-            clock = rollup_clock(session)
-            stamp_clock(clock, now)  # a new number: the collector's memory of today reloads
-            record_cut(session, settings)
-            session.flush()
+        stamp_clock(clock, now)  # a new number: the collector's memory of today reloads
+        record_cut(session, settings)
+        session.flush()
     return {**{name: written[name] for name in DAYS}, "customer_weeks": written["customer_weeks"],
             "relinked": written["links"], "response_due_reset": written["due_times"]}
 
 
-def _rebuilt(raw: dict[str, pd.DataFrame], settings: Settings, policy_for, now: datetime) -> Iterator[tuple]:
+def _counted(reads: Iterator[tuple[str, pd.DataFrame]], bar) -> Iterator[tuple[str, pd.DataFrame]]:
+    for name, frame in reads:
+        bar.update(len(frame))
+        yield name, frame
+
+
+def _rebuilt(reads: Iterator[tuple[str, pd.DataFrame]], settings: Settings, policy_for,
+             now: datetime) -> Iterator[tuple]:
     """(table, its new rows) for every roll-up table, ``links`` (id, next_contact_at: the contacts whose
     journey link changed) and ``due_times`` (id, response_due_at: those whose due time changed, after
-    a change of target), each as soon as it is computed; the quick ones before the sums of the
-    contacts, so the writer has rows to write while those are summed."""
-    contacts, surveys = raw["contacts"], raw["surveys"]
-    through = int(np.datetime64(now.astimezone(timezone.utc).replace(tzinfo=None), "us").astype(np.int64))
-    customer, customers = sorted_codes(contacts["customer_id"], empty=False)
-    arrived = micros(contacts["arrived_at"])
+    a change of target), each as soon as it is computed: the links and customer weeks from the
+    contacts' journey columns while the rest is read, then the quick tables before the sums of the
+    contacts, so the writer has rows to write while those are summed. ``reads``: the results of
+    ``SOURCES``' queries, in their order."""
+    journeys = _result(reads, "journeys")
+    customer, customers = sorted_codes(journeys["customer_id"], empty=False)
+    arrived = micros(journeys["arrived_at"])
     window = max(policy_for("", "voice").repeat_window_seconds, 1.0)
-    next_at = next_contacts(customer, arrived, contacts["id"].to_numpy(), window)
-    yield "links", _changed(contacts, "next_contact_at", next_at)
+    next_at = next_contacts(customer, arrived, journeys["id"].to_numpy(), window)
+    yield "links", _changed(journeys, "next_contact_at", next_at)
+    yield "customer_weeks", customer_weeks(customer, customers, *sorted_codes(journeys["channel"]), arrived,
+                                           settings.tz)
+    contacts = _joined(journeys, _result(reads, "contacts"))
+    states, surveys = _result(reads, "states"), _result(reads, "surveys")
     codes = Codes.of(contacts, surveys)
     columns = ContactColumns.of(contacts, codes, next_at)
     policies = Policies.of(codes, columns.queue, columns.channel, policy_for)
     yield "due_times", _changed(contacts, "response_due_at", _due_times(columns, policies))
-    yield "customer_weeks", customer_weeks(customer, customers, columns.channel, codes.channels, arrived, settings.tz)
     yield "queue_sources", queue_sources(contacts)
-    yield "agent_state_stats", state_seconds(raw["states"])
+    yield "agent_state_stats", state_seconds(states)
+    through = int(np.datetime64(now.astimezone(timezone.utc).replace(tzinfo=None), "us").astype(np.int64))
     keys = CountKeys(Grid.spanning(columns.arrived, columns.answered, columns.abandoned, columns.ended,
                                    micros(surveys["responded_at"]), np.array([through])), codes)
     add_contacts(keys, columns, policies, through)
     add_surveys(keys, surveys, codes)
+    # the agent rows, the most, in runs of whole days: the writer starts on the first while the
+    # next are summed, and each run's day sums are whole days
+    intervals = np.arange(keys.grid.size)
+    for first, stop in day_runs(settings, keys.grid.starts(intervals), AGENT_PARTS):
+        yield "agent_interval_stats", keys.agent_frame(first, stop)
     yield "interval_stats", keys.queue_frame()
-    yield "agent_interval_stats", keys.agent_frame()
+
+
+def _result(reads: Iterator[tuple[str, pd.DataFrame]], expected: str) -> pd.DataFrame:
+    name, frame = next(reads)
+    if name != expected:
+        raise RuntimeError(f"the rebuild read {name} where it expected {expected}")
+    return frame
+
+
+def _joined(journeys: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
+    """The two parts of the contacts side by side, in the journeys' order (both were read in one
+    transaction; PostgreSQL may return a table's rows in another order the second time)."""
+    ids = journeys["id"].to_numpy()
+    if not np.array_equal(ids, contacts["id"].to_numpy()):
+        order = pd.Index(contacts["id"]).get_indexer(ids)
+        if len(order) != len(contacts) or (order < 0).any():
+            raise RuntimeError("the contacts changed between the rebuild's two reads of them")
+        contacts = contacts.take(order)
+    return pd.concat([journeys, contacts.drop(columns="id").reset_index(drop=True)], axis=1)
 
 
 def _changed(contacts: pd.DataFrame, column: str, values: np.ndarray) -> pd.DataFrame:

@@ -139,12 +139,15 @@ class CountKeys:
         return sums_frame({"interval_start": self.grid.starts(interval), **self._names(queue, channel)},
                            totals, COUNT_FIELDS)
 
-    def agent_frame(self) -> pd.DataFrame:
-        keys, totals = self.agents.totals()
+    def agent_frame(self, first: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """The (interval, agent, queue, channel) rows of the interval numbers from ``first`` up to
+        ``stop`` (all: the grid's end), in key order."""
+        stop = self.grid.size if stop is None else stop
+        keys, totals = self.agents.totals(self.agent_radix.lowest(first), self.agent_radix.lowest(stop))
         interval, agent, queue, channel = self.agent_radix.codes(keys)
         return sums_frame({"interval_start": self.grid.starts(interval),
-                            "agent_id": pd.Categorical.from_codes(agent, categories=self.codes.agents),
-                            **self._names(queue, channel)}, totals, COUNT_FIELDS)
+                           "agent_id": pd.Categorical.from_codes(agent, categories=self.codes.agents),
+                           **self._names(queue, channel)}, totals, COUNT_FIELDS)
 
     def _names(self, queue: np.ndarray, channel: np.ndarray) -> dict:
         return {"queue": pd.Categorical.from_codes(queue, categories=self.codes.queues),

@@ -5,7 +5,8 @@ locks: each keeps its own record of the POSIX locks it holds, and closing a file
 the locks the other holds on it (sqlite.org, "How To Corrupt An SQLite Database File", 2.2.1).
 So the driver never runs beside the store's own connections: this file runs as a script
 (``python -P sqlite_child.py``, the request as JSON on stdin), reads every query in one read
-transaction, writes each result as an Arrow IPC file and exits. At its top level it imports only
+transaction, writes each result as an Arrow IPC file, names it on stdout as soon as it is written
+(the parent works on it while the next is read) and exits. At its top level it imports only
 the standard library and pyarrow (``-P``: this file's folder is not on the path, so no module
 of the project's can shadow one it imports).
 
@@ -55,7 +56,8 @@ def _sorted_dictionary(encoded: pa.DictionaryArray) -> pa.DictionaryArray:
 
 def read_store(request: dict) -> None:
     """Read ``request["queries"]`` (name → [sql, kinds]) from the store at ``request["path"]`` into
-    ``<folder>/<name>.arrow``, all in one read transaction (one snapshot of the store).
+    ``<folder>/<name>.arrow``, in order, all in one read transaction (one snapshot of the store);
+    each name is printed on its own line once its file is complete.
 
     The driver infers a column's type from the values of its first batch, and a column NULL
     throughout that batch would be taken as integers; one batch holding every row (counted in
@@ -72,6 +74,7 @@ def read_store(request: dict) -> None:
             table = typed(cursor.fetch_arrow_table(), kinds)
             with ipc.new_file(str(Path(request["folder"]) / f"{name}.arrow"), table.schema) as sink:
                 sink.write_table(table)
+            print(name, flush=True)
         connection.rollback()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pytest
 import pandas as pd
 from sqlalchemy import insert, select
 
@@ -34,7 +35,7 @@ def test_columns_null_through_the_first_thousands_of_rows_keep_their_type(engine
         connection.execute(insert(ContactRow.__table__), rows)
     with engine.begin() as connection:  # SQLite's rows are read in a child process: committed ones
         sql = select_sql(connection.dialect.name, "contacts", KINDS)
-        frame = read_tables(connection, {"contacts": (sql, KINDS)})["contacts"].sort_values("id").iloc[[0, -2, -1]]
+        frame = dict(read_tables(connection, {"contacts": (sql, KINDS)}))["contacts"].sort_values("id").iloc[[0, -2, -1]]
     assert isinstance(frame["agent_id"].dtype, pd.CategoricalDtype)
     assert frame["agent_id"].tolist()[0] != frame["agent_id"].tolist()[0]  # NULL stays NULL (NaN)
     assert frame["agent_id"].tolist()[1:] == ["a1", ""] and frame["customer_id"].tolist()[1:] == ["", "k9"]
@@ -46,7 +47,7 @@ def test_columns_null_through_the_first_thousands_of_rows_keep_their_type(engine
 
 def test_an_empty_result_reads_as_an_empty_frame(engine):
     with engine.begin() as connection:
-        frame = read_tables(connection, {"none": (select_sql(connection.dialect.name, "contacts", KINDS), KINDS)})
+        frame = dict(read_tables(connection, {"none": (select_sql(connection.dialect.name, "contacts", KINDS), KINDS)}))
     assert frame["none"].empty and list(frame["none"].columns) == list(KINDS)
 
 
@@ -91,3 +92,16 @@ def test_columns_zero_throughout_a_slice_are_stored_as_bound_zeros_are(engine, m
     assert [row.offered for row in stored] == offered.tolist()
     assert [row.talk_seconds for row in stored] == frame["talk_seconds"].tolist()
     assert {(row.answered, row.ces_score_sum) for row in stored} == {(0, 0.0)}
+
+
+def test_a_query_the_reader_cannot_run_fails_with_its_error_after_the_results_before_it(engine):
+    """Results come one by one as they are read; a query that fails ends the read with the
+    database's own message (SQLite: from the reading child), after the results read before it."""
+    good = select_sql(engine.dialect.name, "contacts", KINDS)
+    bad = select_sql(engine.dialect.name, "no_such_table", KINDS)
+    with engine.begin() as connection:
+        results = read_tables(connection, {"contacts": (good, KINDS), "missing": (bad, KINDS)})
+        name, frame = next(results)
+        assert name == "contacts" and frame.empty
+        with pytest.raises(Exception, match="no_such_table"):
+            next(results)

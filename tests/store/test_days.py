@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 
+import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -17,7 +19,7 @@ from dashboard.metrics.windows import date_range, day_window, interval_starts, s
 from dashboard.records import AgentStateInterval, Batch, Contact
 from dashboard.settings import load_settings
 from dashboard.store import raw, read
-from dashboard.store.days import DayCut, split_window, stored_cut
+from dashboard.store.days import DayCut, day_runs, split_window, stored_cut
 from dashboard.store.db import session_scope
 from dashboard.store.models import (AgentDayStatRow, AgentIntervalStatRow, AgentStateDayStatRow, AgentStateStatRow,
                                     IntervalStatRow, QueueDayStatRow)
@@ -235,3 +237,17 @@ def test_reads_cut_another_way_fall_back_to_intervals(engine, site):
         by_utc_day = read.counts_by(session, whole.start, whole.end, "day", tz=site.tz, reset_hour=0)
         _interval_only(session)
         _same(by_utc_day, read.counts_by(session, whole.start, whole.end, "day", tz=site.tz, reset_hour=0))
+
+
+def test_day_runs_cut_at_site_days_across_a_dst_change(settings):
+    """Interval starts over 2026-03-07..10 in New York (clocks forward on the 8th), days from 6 am:
+    each run begins where ``day_sums`` begins a day. The site day of the 7th runs from 6 am EST
+    (11:00 UTC) to 6 am EDT on the 8th (10:00 UTC): 23 hours, 92 intervals; the next two 96."""
+    settings = replace(settings, timezone="America/New_York", day_reset_hour=6)
+    starts = np.arange(np.datetime64("2026-03-07T11:00", "us"), np.datetime64("2026-03-10T10:00", "us"),
+                       np.timedelta64(15, "m"))
+    day = [site_day(at.replace(tzinfo=timezone.utc), settings.tz, 6) for at in pd.DatetimeIndex(starts).to_pydatetime()]
+    runs = day_runs(settings, starts, 10)
+    assert [first for first, _ in runs] == [0] + [n for n in range(1, len(day)) if day[n] != day[n - 1]]
+    assert [stop - first for first, stop in runs] == [92, 96, 96]
+    assert day_runs(settings, starts, 2) == [(0, 188), (188, len(starts))]

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import create_engine, select, update
 
 from collectors.pipeline import store_batch
 from collectors.sources.simulator import SimulatorSource, backfill
@@ -212,10 +212,70 @@ def test_a_failed_read_leaves_the_old_rollups(engine, settings, monkeypatch):
     simulated(engine, settings)
     before = snapshot(engine)
 
-    def failing_read(connection, queries):
+    def failing_read(connection, queries):  # fails when the first result is asked for, the deletes begun
         raise RuntimeError("the reader died")
+        yield
 
     monkeypatch.setattr("dashboard.store.rebuild.read_tables", failing_read)
     with pytest.raises(RuntimeError, match="the reader died"):
         rebuild_rollups(engine, settings, END, progress=False)
     assert_same(snapshot(engine), before)
+
+
+def test_agent_rollups_summed_in_runs_of_days_equal_those_summed_whole(engine, settings, monkeypatch):
+    """The agent rows are summed and written a run of days at a time; in New York with a 6 am reset,
+    across the days the simulation covers, one run or one a day give the same rows and day rows."""
+    settings = replace(settings, timezone="America/New_York", day_reset_hour=6)
+    simulated(engine, settings)
+    monkeypatch.setattr("dashboard.store.rebuild.AGENT_PARTS", 1)
+    rebuild_rollups(engine, settings, END, progress=False)
+    whole, whole_days = snapshot(engine), day_rows(engine)
+    monkeypatch.setattr("dashboard.store.rebuild.AGENT_PARTS", 50)
+    rebuild_rollups(engine, settings, END, progress=False)
+    assert_same(snapshot(engine), whole)
+    assert_same(day_rows(engine), whole_days)
+    assert len({day for day, *_ in whole_days["agent_day_stats"]}) >= 3  # more than one run
+
+
+def test_no_filing_commits_while_the_rebuild_reads(engine, settings, monkeypatch):
+    """The rebuild holds the store (SQLite: the write lock; PostgreSQL: the roll-up clock, which every
+    filing locks first) before it reads, so what it reads is what its writes replace."""
+    from dashboard.store import rebuild
+    from dashboard.store.write import ROLLUP_CLOCK
+
+    simulated(engine, settings)
+    refused = []
+    real_read = rebuild.read_tables
+
+    def read_and_try_to_file(connection, queries):
+        other = create_engine(engine.url, connect_args={"timeout": 0} if engine.dialect.name == "sqlite" else {})
+        try:
+            with other.begin() as filing:
+                if engine.dialect.name == "sqlite":
+                    filing.exec_driver_sql("DELETE FROM queue_sources")
+                else:
+                    filing.exec_driver_sql("SELECT name FROM source_states WHERE name = %(name)s FOR UPDATE NOWAIT",
+                                           {"name": ROLLUP_CLOCK})
+        except Exception as error:  # SQLite: "database is locked"; PostgreSQL: "could not obtain lock"
+            refused.append(str(error))
+        finally:
+            other.dispose()
+        yield from real_read(connection, queries)
+
+    monkeypatch.setattr(rebuild, "read_tables", read_and_try_to_file)
+    rebuild_rollups(engine, settings, END, progress=False)
+    assert len(refused) == 1 and ("locked" in refused[0] or "lock" in refused[0]), refused
+
+
+def test_the_two_reads_of_the_contacts_are_joined_by_id_whatever_their_order():
+    """PostgreSQL may return a table's rows in another order the second time it is read."""
+    import pandas as pd
+
+    from dashboard.store.rebuild import _joined
+
+    journeys = pd.DataFrame({"id": [3, 1, 2], "customer_id": ["k3", "k1", "k2"]})
+    rest = pd.DataFrame({"id": [1, 2, 3], "queue": ["q1", "q2", "q3"]})
+    joined = _joined(journeys, rest)
+    assert joined.to_dict("list") == {"id": [3, 1, 2], "customer_id": ["k3", "k1", "k2"], "queue": ["q3", "q1", "q2"]}
+    with pytest.raises(RuntimeError, match="changed between"):
+        _joined(journeys, rest.iloc[:2])
