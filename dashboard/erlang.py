@@ -113,12 +113,14 @@ def required_agents(traffic: float, aht_seconds: float, target_service_level: fl
     if traffic == 0:
         return 0
     floor_agents = math.ceil(traffic / max_occupancy - 1e-9) if max_occupancy else 1
-    blocked, agents = 1.0, 0
+    first = max(math.floor(traffic) + 1, floor_agents)  # the least N that can meet it: N > a, N ≥ the floor
+    blocked = 1.0
+    for n in range(1, first):  # the recursion alone up to there: the live job runs this for every queue
+        blocked = traffic * blocked / (n + traffic * blocked)
+    agents = first - 1
     while True:
         agents += 1
         blocked = traffic * blocked / (agents + traffic * blocked)
-        if agents <= traffic or agents < floor_agents:
-            continue
         p_wait = _erlang_c_from_b(agents, traffic, blocked)
         if _service_level(agents, traffic, p_wait, aht_seconds, target_seconds) >= target_service_level - 1e-12:
             return agents
