@@ -13,6 +13,8 @@ and its roll-ups rebuilt (timed). Then, at 14:00 on a peak day:
   centre, and the live backlog), checked equal to the stored snapshot; and, as in earlier tables,
   13 of today's per-queue KPIs only;
 - the snapshot read a screen refresh does, and a 12-week trend from the roll-ups.
+- a CPU probe (``cpu_probe_ms``: a fixed Python loop) before the rebuild and before the ticks:
+  the machine's speed at that moment, since a shared host's can change within minutes.
 
 Prints a table and writes ``benchmarks/results/metrics.json``. A measurement, no assertion.
 """
@@ -74,6 +76,19 @@ def new_store(folder: Path, name: str, collector: bool = False, file_seconds: fl
     settings = load_settings(environ={}, config_path=config, database_url=f"sqlite:///{folder / name}.db")
     upgrade_database(settings.database_url)
     return settings, make_engine(settings.database_url, manual_checkpoints=collector)
+
+
+def cpu_probe_ms(runs: int = 5) -> float:
+    """The median time of a fixed pure-Python loop (a million additions): the machine's speed at
+    that moment, printed beside each scale's figures. A shared host's speed can change by half
+    within minutes, and every other figure in the row moves with it."""
+    times = []
+    for _ in range(runs):
+        started, total = time.perf_counter(), 0
+        for number in range(1_000_000):
+            total += number
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -179,6 +194,7 @@ def run_scale(name: str, ticks: int, folder: Path, file_seconds: float = FILE_SE
     # the generator's gigabytes are written to disk first: otherwise the kernel writes them back
     # while the rebuild is timed, and the rebuild pays for the generator's I/O
     os.sync()
+    result["cpu_probe_rebuild_ms"] = cpu_probe_ms()
     started = time.perf_counter()
     rebuild_rollups(all_engine, all_settings, NOW, progress=True)
     result["rebuild_s"] = time.perf_counter() - started
@@ -189,6 +205,7 @@ def run_scale(name: str, ticks: int, folder: Path, file_seconds: float = FILE_SE
     refresh_live(engine, settings, NOW)
     refresh_live(all_engine, all_settings, NOW)
     checkpoint(engine), checkpoint(all_engine)  # the ticks start with the rebuild's log copied
+    result["cpu_probe_ms"] = cpu_probe_ms()
     result["tick_1_day"] = time_ticks(engine, settings, today, ticks)
     result["tick_90_days"] = time_ticks(all_engine, all_settings, today, ticks)
     result["duckdb_today"] = time_yardstick(folder / f"{name}-all.db", all_engine, all_settings, NOW + TICK * ticks)
@@ -207,8 +224,8 @@ def table(results: list[dict]) -> str:
              "| checkpoint ms (every 30 s, off the tick) | memory load ms (at start) "
              "| changes (arrivals) a tick | DuckDB, 13 KPIs of today ms (÷ tick) "
              "| DuckDB, the snapshot's figures ms | DuckDB ÷ tick | DuckDB ÷ mean tick | DuckDB = snapshot "
-             "| snapshot read ms | 12-week trend ms |",
-             "|" + " --- |" * 18]
+             "| snapshot read ms | 12-week trend ms | CPU probe ms before the rebuild / the ticks |",
+             "|" + " --- |" * 19]
     for r in results:
         one, ninety = r["tick_1_day"], r["tick_90_days"]
         duckdb, narrow = r["duckdb_today"]["snapshot_ms"], r["duckdb_today"]["narrow_ms"]
@@ -224,7 +241,7 @@ def table(results: list[dict]) -> str:
             f"| {ninety['changes_per_tick']:.0f} "
             f"({ninety['arrivals_per_tick']:.0f}) | {narrow:.1f} ({narrow / ninety['median_ms']:.1f}×) "
             f"| {duckdb:.1f} | {r['tick_vs_duckdb']:.1f} | {duckdb / ninety['mean_ms']:.1f} | {agrees} "
-            f"| {r['snapshot_ms']:.2f} | {r['trend_ms']:.1f} |")
+            f"| {r['snapshot_ms']:.2f} | {r['trend_ms']:.1f} | {r['cpu_probe_rebuild_ms']:.0f} / {r['cpu_probe_ms']:.0f} |")
     return "\n".join(lines)
 
 
