@@ -32,11 +32,13 @@ class OneRequestPerConnection(WSGIRequestHandler):
 
 
 class AppServer:
-    """The app on werkzeug in a thread of its own, which a test can stop and start again on its port.
+    """The app on werkzeug in a thread of its own, which a test can stop and start again on its port;
+    every browser test serves its app this way, and drives Chromium through dash_duo.
 
-    dash_duo's runner stops its server by raising SystemExit in every thread started after the
-    server: that also killed the collector's worker when the scheduler happened to start it later
-    (seen in CI as a wall that never moved again after a restart). This one just shuts down.
+    dash_duo's own runner stops its server by raising SystemExit in every thread started after
+    the server: that also killed the collector's worker when the scheduler happened to start it
+    later (seen in CI as a wall that never moved again after a restart), and requests still being
+    answered at a test's end. This one just shuts down.
     """
 
     def __init__(self):

@@ -39,13 +39,13 @@ def _grid_rows(dash_duo, grid: str, fields: list[str]) -> list[list[str]]:
         return rows;""", grid, fields)
 
 
-def test_drill_down_export_shared_url_and_back(dash_duo, settings, engine):
+def test_drill_down_export_shared_url_and_back(dash_duo, app_server, settings, engine):
     store_batch(engine, settings, "t", "test", drill_batch(), {}, NOW)
-    dash_duo.start_server(create_app(settings, engine))
+    app_server.start(create_app(settings, engine))
     driver = dash_duo.driver
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": dash_duo.download_path})
 
-    dash_duo.wait_for_page(f"{dash_duo.server_url}/queues?{RANGE}")
+    dash_duo.wait_for_page(f"{app_server.url}/queues?{RANGE}")
     dash_duo.wait_for_text_to_equal("tr[data-queue='sales'] td[data-kpi='offered']", "0")  # today: nothing
     assert dash_duo.find_element("tr.qrow--range[data-queue='sales'] td[data-kpi='offered']").text == "6"
     dash_duo.find_element("tr[data-queue='sales'] a.qrow__link").click()
@@ -83,7 +83,7 @@ def test_drill_down_export_shared_url_and_back(dash_duo, settings, engine):
     driver.back()
     _wait(lambda: driver.current_url == agents_url)
 
-    shared = f"{dash_duo.server_url}/agents?{RANGE}&queue=sales&cols=name,contacts_handled"
+    shared = f"{app_server.url}/agents?{RANGE}&queue=sales&cols=name,contacts_handled"
     driver.get(shared)
     _wait(lambda: len(_grid_rows(dash_duo, ids.AGENTS_GRID, ["agent_id"])) == 2)
     headers = driver.execute_script(

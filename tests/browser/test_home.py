@@ -15,12 +15,13 @@ def waiting_contacts(count: int, now: datetime) -> Batch:
                                    arrived_at=now - timedelta(seconds=30 + n)) for n in range(count)])
 
 
-def test_a_tile_number_changes_without_a_reload(dash_duo, engine, settings):
+def test_a_tile_number_changes_without_a_reload(dash_duo, app_server, engine, settings):
     settings = replace(settings, poll_seconds=1.0)
     now = datetime.now(timezone.utc)
     store_batch(engine, settings, "fake", "fake", waiting_contacts(2, now), {}, now)
     refresh_live(engine, settings, now)
-    dash_duo.start_server(create_app(settings, engine))
+    app_server.start(create_app(settings, engine))
+    dash_duo.wait_for_page(url=app_server.url)
     dash_duo.wait_for_text_to_equal('[data-queue="Billing"] [data-metric="waiting"]', "2", timeout=10)
 
     later = datetime.now(timezone.utc)

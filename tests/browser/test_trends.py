@@ -27,10 +27,10 @@ def seed(engine, settings):
     store_batch(engine, settings, "s", "fake", Batch(contacts=contacts), {}, utc(2026, 3, 20))
 
 
-def test_pick_a_week_then_download_the_pdf_and_the_csv(dash_duo, engine, settings):
+def test_pick_a_week_then_download_the_pdf_and_the_csv(dash_duo, app_server, engine, settings):
     seed(engine, settings)
-    dash_duo.start_server(create_app(settings, engine))
-    dash_duo.driver.get(dash_duo.server_url + "/trends?week=2026-03-09")
+    app_server.start(create_app(settings, engine))
+    dash_duo.driver.get(app_server.url + "/trends?week=2026-03-09")
     dash_duo.wait_for_text_to_equal(".trends-weekline", "2026-W11 · 09 Mar – 15 Mar 2026", timeout=10)
 
     dash_duo.select_dcc_dropdown(f"#{ids.TRENDS_WEEK}", value="2026-W10 · 02 Mar – 08 Mar 2026")

@@ -119,10 +119,10 @@ def test_wall_walkthrough(dash_duo, app_server, engine, live):
     assert "STALE" in dash_duo.find_element(tile).text
 
 
-def test_kiosk_rotation_moves_between_pages(dash_duo, engine, live):
+def test_kiosk_rotation_moves_between_pages(dash_duo, app_server, engine, live):
     settings, _ = live
-    dash_duo.start_server(create_app(settings, engine))
-    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/wall?kiosk=1&rotate=wall,agents&dwell=2")
+    app_server.start(create_app(settings, engine))
+    dash_duo.wait_for_page(url=f"{app_server.url}/wall?kiosk=1&rotate=wall,agents&dwell=2")
     dash_duo.wait_for_element(".wall--kiosk .wgrid", timeout=6)
     assert not dash_duo.driver.find_element("css selector", ".nav").is_displayed()
     dash_duo.wait_for_element(".aboard", timeout=6)
@@ -130,12 +130,12 @@ def test_kiosk_rotation_moves_between_pages(dash_duo, engine, live):
     dash_duo.wait_for_element(".wgrid", timeout=6)
 
 
-def test_a_backlog_older_than_ten_hours_fits_its_tile(dash_duo, engine, live):
+def test_a_backlog_older_than_ten_hours_fits_its_tile(dash_duo, app_server, engine, live):
     settings, source = live
     source.add(Batch(contacts=[Contact(source="fake", source_id="e1", channel="email", queue="Email Care",
                                        arrived_at=now() - timedelta(hours=10, minutes=30))]))
-    dash_duo.start_server(create_app(settings, engine))
-    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/wall")
+    app_server.start(create_app(settings, engine))
+    dash_duo.wait_for_page(url=f"{app_server.url}/wall")
     value = ".wtile[data-queue='Email Care'] .wfig--big .wfig__value.tick"
     wait_for(dash_duo, value, lambda el: el.text.startswith("10:30:"), timeout=10)
     overflow = dash_duo.driver.execute_script(
