@@ -12,6 +12,7 @@ the ASA (average speed of answer) has no value (None, shown as a dash).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -117,9 +118,7 @@ def required_agents(traffic: float, aht_seconds: float, target_service_level: fl
     blocked = 1.0
     for n in range(1, first):  # the recursion alone up to there: the live job runs this for every queue
         blocked = traffic * blocked / (n + traffic * blocked)
-    agents = first - 1
-    while True:
-        agents += 1
+    for agents in itertools.count(first):
         blocked = traffic * blocked / (agents + traffic * blocked)
         p_wait = _erlang_c_from_b(agents, traffic, blocked)
         if _service_level(agents, traffic, p_wait, aht_seconds, target_seconds) >= target_service_level - 1e-12:
