@@ -14,7 +14,11 @@ and its roll-ups rebuilt (timed). Then, at 14:00 on a peak day:
   13 of today's per-queue KPIs only;
 - the snapshot read a screen refresh does, and a 12-week trend from the roll-ups.
 - a CPU probe (``cpu_probe_ms``: a fixed Python loop) before the rebuild and before the ticks:
-  the machine's speed at that moment, since a shared host's can change within minutes.
+  the machine's speed at that moment, since a shared host's can change within minutes;
+- the issue's own machine yardstick (``benchmarks.reference``: a day of 175 k contacts recomputed by
+  DuckDB, SQLite and pandas, against the figures the issue gives for its machine), before the first
+  scale and after the last: whether this machine is faster or slower than the one the targets
+  were set on.
 
 Prints a table and writes ``benchmarks/results/metrics.json``. A measurement, no assertion.
 """
@@ -34,7 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import yardstick
+from benchmarks import reference, yardstick
 from benchmarks.synthetic import QUEUES, Plan, contacts_between, generate
 from collectors.live import LiveState
 from collectors.pipeline import refresh_live, store_batch
@@ -262,11 +266,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scale(s) {unknown}: choose from {list(SCALES)}")
     results = []
     with tempfile.TemporaryDirectory(prefix="ccpulse-bench-") as folder:
+        day = reference.store_day(Path(folder))
+        before = reference.measure(day)
+        print("reference before:", reference.describe(before), flush=True)
         for name in scales:
             print(f"scale {name}: generating, rebuilding, timing…", flush=True)
             results.append(run_scale(name, args.ticks, Path(folder), args.file_seconds))
-    report = {"machine": machine(), "targets": TARGETS, "results": results}
+        after = reference.measure(day)
+    report = {"machine": machine(), "targets": TARGETS, "reference": {"before": before, "after": after},
+              "results": results}
     print(table(results))
+    print("the issue's machine yardstick before the first scale:", reference.describe(before))
+    print("and after the last:", reference.describe(after))
     print(json.dumps(report["machine"]))
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2, default=str) + "\n")
