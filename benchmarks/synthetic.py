@@ -2,9 +2,10 @@
 
 40 queues over five channels, a two-humped intraday shape for voice and chat
 and a flatter one for digital channels, a customer pool small enough that
-customers come back, agents with skills and one shift-long state a day. Every
-record is as seen at ``now``: what happens later is not there yet, exactly as a
-source would have delivered it. ``contacts_between`` gives the later changes as
+customers come back, agents with two queues each (a contact goes to an agent
+skilled in its queue) and one shift-long state a day. Every record is as seen
+at ``now``: what happens later is not there yet, exactly as a source would
+have delivered it. ``contacts_between`` gives the later changes as
 ``Contact`` records, the batches a collector tick receives.
 """
 
@@ -44,6 +45,26 @@ class Plan:
     agents: int = 2000
 
 
+def agent_skills(agents: int) -> np.ndarray:
+    """Each agent's two queues (indices into ``QUEUES``; the same twice for a few): agent n takes
+    queue n mod 40 and queue 7n + 3 mod 40."""
+    n = np.arange(agents)
+    return np.stack([n % len(QUEUES), (n * 7 + 3) % len(QUEUES)], axis=1)
+
+
+def skilled_agents(rng: np.random.Generator, queue: np.ndarray, agents: int) -> np.ndarray:
+    """For each contact of ``queue`` (indices), one agent at random among those skilled in its queue
+    (``agent_skills``; any agent for a queue none is skilled in)."""
+    skills = agent_skills(agents)
+    chosen = rng.integers(0, agents, len(queue))
+    for number in np.unique(queue):
+        skilled = np.flatnonzero((skills == number).any(axis=1))
+        if len(skilled):
+            mine = np.flatnonzero(queue == number)
+            chosen[mine] = skilled[rng.integers(0, len(skilled), len(mine))]
+    return chosen
+
+
 def day_contacts(rng: np.random.Generator, day: datetime, volume: int, customers: int, agents: int,
                  first_id: int) -> pd.DataFrame:
     """One full day's contacts (every outcome, ignoring ``now``) as columns of times and values."""
@@ -73,7 +94,7 @@ def day_contacts(rng: np.random.Generator, day: datetime, volume: int, customers
         "ended_at": np.where(gives_up, np.datetime64("NaT"), answered + handle_us),
         "wrap_seconds": np.round(np.where(gives_up, 0.0, rng.exponential(30, volume)), 3),
         "hold_seconds": 0.0,
-        "agent_id": np.where(gives_up, None, np.char.add("a", rng.integers(0, agents, volume).astype(str))),
+        "agent_id": np.where(gives_up, None, np.char.add("a", skilled_agents(rng, queue, agents).astype(str))),
         "transfer_count": (~is_async & (rng.random(volume) < 0.05)).astype(int),
         "resolved": np.where(gives_up, np.nan, resolved),
         "topic": np.array(["billing", "outage", "order", "account", None], dtype=object)[rng.integers(0, 5, volume)],
@@ -140,10 +161,11 @@ def insert_agents(engine: Engine, agents: int, now: datetime, rng: np.random.Gen
                          "reason": "break" if state == "aux" else None,
                          "started_at": stamps[part].strftime("%Y-%m-%d %H:%M:%S.%f"),
                          "ended_at": ended.strftime("%Y-%m-%d %H:%M:%S.%f") if ended else None})
+    skills = agent_skills(agents).tolist()
     with engine.begin() as connection:
         connection.execute(insert(table("agents", *(column(n) for n in ("agent_id", "source", "name", "team", "skills")))),
                            [{"agent_id": f"a{n}", "source": SOURCE, "name": f"Agent {n}", "team": f"T{n % 40:02d}",
-                             "skills": ",".join(sorted({QUEUES[n % 40], QUEUES[(n * 7 + 3) % 40]}))}
+                             "skills": ",".join(sorted({QUEUES[q] for q in skills[n]}))}
                             for n in range(agents)])
         connection.execute(insert(table("agent_states", *(column(n) for n in names))), rows)
 
