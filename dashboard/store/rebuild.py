@@ -23,8 +23,9 @@ the writer starts on them while the next run is summed. The roll-up tables are `
 5.2 M contacts take 45-47 s on SQLite on one 2-core machine and 74-108 s on another that the
 benchmark's own yardstick puts at about the speed of the machine the 60 s target was set on
 (74-78 s with the journey links already set, as the collector and ``ccpulse import`` leave
-them; 100-108 s with all of them to set): the target is missed (``benchmarks/README.md``). The
-writer is the
+them; 100-108 s with all of them to set): the target is missed. On a machine the yardstick puts
+at twice that speed, with the benchmark's agents taking contacts from their own queues only
+(fewer agent rows), 27 and 40 s (``benchmarks/README.md``). The writer is the
 critical path from the first links on: relinking 704 k contacts 5-6 s, customer weeks 2.5 s, the
 agent rows and their days about 21 s (2 µs a row, SQLite's own work and the ``sqlite3`` driver
 binding values one by one), then copying the 2.5 GB log into the file at commit about 8 s.
