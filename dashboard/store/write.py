@@ -27,7 +27,7 @@ from dashboard.metrics.counts import (ContactPolicy, contact_entries, response_d
 from dashboard.metrics.windows import site_week
 from dashboard.records import Agent, AgentStateInterval, Contact, SurveyResponse
 from dashboard.store.bulk import insert_statement, update_statement
-from dashboard.store.db import chunks
+from dashboard.store.db import chunks, hold_write_lock
 from dashboard.store.deltas import RollupDelta, add_amounts
 from dashboard.store.models import AgentRow, AgentStateRow, ContactRow, SourceStateRow, SurveyRow
 
@@ -42,7 +42,12 @@ PolicyFor = Callable[[str, str], ContactPolicy]  # (queue, channel) -> policy
 
 
 def rollup_clock(session: Session) -> SourceStateRow:
-    """The row holding the time up to which roll-ups are complete; locked for the transaction."""
+    """The row holding the time up to which roll-ups are complete; locked for the transaction.
+
+    On SQLite the lock is the store's write lock, taken before the row is read: a transaction that
+    read first and wrote later would fail at once ("database is locked") whenever a poll committed
+    in between, since SQLite lets no transaction write over a state newer than the one it read."""
+    hold_write_lock(session.connection())
     row = session.execute(select(SourceStateRow).where(SourceStateRow.name == ROLLUP_CLOCK)
                           .with_for_update()).scalar_one_or_none()
     if row is None:

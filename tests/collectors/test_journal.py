@@ -246,3 +246,45 @@ def test_set_aside_rows_are_filed_after_refile_journal(engine, settings, monkeyp
     snapshots = refresh_live(engine, settings, START + timedelta(seconds=25), file=True)
     assert snapshots[("queue", "Billing")]["counts"]["today"]["answered"] == 1
     assert journal_rows(engine) == 0
+
+
+def test_a_poll_committing_while_the_live_job_files_neither_fails_nor_loses_a_batch(engine, settings, monkeypatch):
+    """Seen in a running collector: the live job's filing read the contacts, a poll journaled its
+    batch and committed, and the filing's first write then failed at once with "database is locked"
+    (SQLite will not let a transaction that read an older state write over a newer one). The live
+    job takes the store's write lock first, so the poll waits for it instead."""
+    from collectors import pipeline
+
+    first = Contact(source="fake", source_id="c1", channel="voice", queue="Billing", agent_id="a1",
+                    arrived_at=START, answered_at=START + timedelta(seconds=10))
+    second = replace(first, source_id="c2", arrived_at=START + timedelta(seconds=12), answered_at=None)
+    refresh_live(engine, settings, START, live=LiveState(), file=True)  # the roll-up clock's row exists
+    store_batch(engine, settings, "fake", "fake", Batch(contacts=[first]), {}, START + timedelta(seconds=15),
+                journaled=True)
+    file_records, polled = pipeline.file_records, []
+
+    def poll_meanwhile():
+        store_batch(engine, settings, "fake", "fake", Batch(contacts=[second]), {"n": 2},
+                    START + timedelta(seconds=18), journaled=True)
+        polled.append(True)
+
+    def filing_while_a_poll_commits(session, *args, **kwargs):
+        session.scalar(select(func.count()).select_from(ContactRow))  # the filing has read the store
+        poll = threading.Thread(target=poll_meanwhile)
+        poll.start()
+        poll.join(timeout=2)  # it commits now unless the live job holds the write lock
+        return file_records(session, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "file_records", filing_while_a_poll_commits)
+    snapshots = refresh_live(engine, settings, START + timedelta(seconds=20), live=LiveState(), file=True)
+    assert snapshots[("queue", "Billing")]["counts"]["today"]["answered"] == 1
+    monkeypatch.undo()
+    for _ in range(100):  # the poll waited for the live job's commit, then committed its own
+        if polled:
+            break
+        threading.Event().wait(0.05)
+    assert polled == [True] and journal_rows(engine) == 1
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(JournalRow).where(JournalRow.error.is_not(None))) == 0
+    snapshots = refresh_live(engine, settings, START + timedelta(seconds=25), live=LiveState(), file=True)
+    assert snapshots[("queue", "Billing")]["counts"]["today"]["offered"] == 2 and journal_rows(engine) == 0
