@@ -59,7 +59,8 @@ def queues_table(settings: Settings, engine: Engine, query: dict, language: str,
 
 
 def queue_intraday(settings: Settings, engine: Engine, query: dict, language: str, now: datetime):
-    """The focus queue's intraday figure, staffing figure and gap text for the range's last day (≤ today)."""
+    """The focus queue's intraday figure, staffing figure and gap text for the range's last day (≤ today),
+    and the queue they are for (the first with contacts in the range when none was chosen; "": none)."""
     filters = filters_of(query, settings, now)
     day = min(filters.last, site_day(now, settings.tz, settings.day_reset_hour))
     window = filters.window(settings.tz, settings.day_reset_hour)
@@ -68,7 +69,7 @@ def queue_intraday(settings: Settings, engine: Engine, query: dict, language: st
                     if (filters.queues is None or q in filters.queues)
                     and (filters.channels is None or c in filters.channels)}
         if not channels:
-            return {}, {}, t("drill.no_data", language)
+            return {}, {}, t("drill.no_data", language), ""
         queue = query.get("focus") if query.get("focus") in channels else next(iter(channels))
         data = intraday(session, settings, queue, channels[queue], day, now)
     name = settings.queue(queue, channels[queue]).display_name or queue
@@ -76,13 +77,13 @@ def queue_intraday(settings: Settings, engine: Engine, query: dict, language: st
     target = None if data.asynchronous else data.target
     intraday_fig = intraday_figure(data.points, target, settings.tz, language, title)
     if data.asynchronous:
-        return intraday_fig, {}, t("drill.queues.async_staffing", language)
+        return intraday_fig, {}, t("drill.queues.async_staffing", language), queue
     staffing = staffing_figure(data.points, settings.tz, language, t("drill.queues.staffing", language))
     if data.gap_now is None:
-        return intraday_fig, staffing, t("drill.queues.gap_past", language)
+        return intraday_fig, staffing, t("drill.queues.gap_past", language), queue
     gap = t("drill.queues.gap_now", language, gap=f"{data.gap_now:+d}", required=data.required_now,
             staffed=data.staffed_now)
-    return intraday_fig, staffing, gap
+    return intraday_fig, staffing, gap, queue
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -95,9 +96,11 @@ def register_callbacks(app: dash.Dash) -> None:
                             datetime.now(timezone.utc))
 
     @app.callback(Output(ids.QUEUES_INTRADAY, "figure"), Output(ids.QUEUES_STAFFING, "figure"),
-                  Output(ids.QUEUES_GAP, "children"), Input(ids.FILTER_QUERY, "data"))
+                  Output(ids.QUEUES_GAP, "children"), Output(ids.QUEUES_FOCUS, "placeholder"),
+                  Input(ids.FILTER_QUERY, "data"))
     @require_role("manager", "supervisor")
     def refresh_intraday(data):
+        # the queue shown stands in the empty selector, which would otherwise say nothing of it
         return queue_intraday(context.settings(), context.engine(), data["query"], data["lang"],
                               datetime.now(timezone.utc))
 

@@ -48,6 +48,9 @@ def test_drill_down_export_shared_url_and_back(dash_duo, app_server, settings, e
     dash_duo.wait_for_page(f"{app_server.url}/queues?{RANGE}")
     dash_duo.wait_for_text_to_equal("tr[data-queue='sales'] td[data-kpi='offered']", "0")  # today: nothing
     assert dash_duo.find_element("tr.qrow--range[data-queue='sales'] td[data-kpi='offered']").text == "6"
+    # no queue chosen: the intraday figure is the first queue's, and the empty selector names it
+    dash_duo.wait_for_contains_text(f"#{ids.QUEUES_INTRADAY} .gtitle", "sales")
+    dash_duo.wait_for_contains_text(f"#{ids.QUEUES_FOCUS}", "sales")
     dash_duo.find_element("tr[data-queue='sales'] a.qrow__link").click()
 
     _wait(lambda: "/agents?" in driver.current_url and "queue=sales" in driver.current_url)
