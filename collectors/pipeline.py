@@ -22,6 +22,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from collectors import journal
@@ -278,7 +279,9 @@ def _file_journal(session: Session, settings: Settings, clock: SourceStateRow, e
 
     Each source is filed in a savepoint: one whose rows cannot be filed (the store refused them)
     has them set aside with the error, kept and shown on the source's status (its tiles go stale),
-    and the other sources are filed all the same.
+    and the other sources are filed all the same. A fault of the store itself (locked, full, gone:
+    SQLAlchemy's ``OperationalError``) says nothing of the rows: it fails the whole filing, which
+    keeps the journal and is tried again at the next refresh.
     """
     through = clock_time(clock, default=now)
     deltas, filed, set_aside = [], [], False
@@ -289,6 +292,8 @@ def _file_journal(session: Session, settings: Settings, clock: SourceStateRow, e
                 file_records(session, settings, source_name, journal.merged(own), through, now, delta)
                 apply_delta(session, delta)
                 refresh_days(session, settings, delta)
+        except OperationalError:
+            raise
         except Exception as error:  # noqa: BLE001 - one source's bad rows must not stop the others
             message = f"journal rows {own[0].id}-{own[-1].id} could not be filed: {type(error).__name__}: {error}"
             log.exception("%s: %s", source_name, message)

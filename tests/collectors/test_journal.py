@@ -288,3 +288,33 @@ def test_a_poll_committing_while_the_live_job_files_neither_fails_nor_loses_a_ba
         assert session.scalar(select(func.count()).select_from(JournalRow).where(JournalRow.error.is_not(None))) == 0
     snapshots = refresh_live(engine, settings, START + timedelta(seconds=25), live=LiveState(), file=True)
     assert snapshots[("queue", "Billing")]["counts"]["today"]["offered"] == 2 and journal_rows(engine) == 0
+
+
+def test_a_fault_of_the_store_while_filing_sets_nothing_aside_and_is_tried_again(engine, settings, monkeypatch):
+    """A disk or lock error says nothing of the rows: they stay in line, not set aside for a manual
+    ``refile-journal``, and the next refresh files them."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from collectors import pipeline
+
+    refresh_live(engine, settings, START, live=LiveState())
+    answered = Contact(source="fake", source_id="c1", channel="voice", queue="Billing", agent_id="a1",
+                       arrived_at=START, answered_at=START + timedelta(seconds=10))
+    store_batch(engine, settings, "fake", "fake", Batch(contacts=[answered]), {}, START + timedelta(seconds=15),
+                journaled=True)
+
+    def disk_error(*args, **kwargs):
+        raise OperationalError("INSERT INTO contacts ...", {}, sqlite3.OperationalError("disk I/O error"))
+
+    monkeypatch.setattr(pipeline, "upsert_contacts", disk_error)
+    with pytest.raises(OperationalError, match="disk I/O error"):
+        refresh_live(engine, settings, START + timedelta(seconds=20), live=LiveState(), file=True)
+    monkeypatch.undo()
+    with session_scope(engine) as session:
+        assert session.execute(select(JournalRow.error)).all() == [(None,)]
+        assert not session.get(SourceStateRow, "fake").last_error
+    snapshots = refresh_live(engine, settings, START + timedelta(seconds=25), live=LiveState(), file=True)
+    assert snapshots[("queue", "Billing")]["counts"]["today"]["answered"] == 1
+    assert journal_rows(engine) == 0
