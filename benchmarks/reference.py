@@ -18,7 +18,6 @@ import math
 import sqlite3
 import statistics
 import tempfile
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import pandas as pd
 from benchmarks import yardstick
 from benchmarks.synthetic import as_seen_at, day_contacts, insert_contacts
 from dashboard.records import ASYNC_CHANNELS
+from dashboard.settings import Settings
 
 CONTACTS = 175_000
 DAY = datetime(2026, 3, 24, tzinfo=timezone.utc)
@@ -132,28 +132,13 @@ def by_pandas(path: Path) -> pd.DataFrame:
 
 
 def load_duckdb(path: Path):
-    import duckdb
-
-    frame = read_day(path)
-    frame["sync"] = ~frame["channel"].isin(ASYNC_CHANNELS)
-    connection = duckdb.connect()
-    connection.register("day_frame", frame)
-    connection.execute("CREATE TABLE today AS SELECT * FROM day_frame")
-    connection.unregister("day_frame")
+    """The day's rows in DuckDB, loaded as the benchmark's yardstick loads them (default thresholds)."""
+    connection, _seconds, _rows = yardstick.load(path, Settings(), DAY)
     return connection
 
 
 def by_duckdb(connection) -> pd.DataFrame:
     return connection.execute(yardstick.NARROW + " ORDER BY queue", {"day": DAY.replace(tzinfo=None)}).df()
-
-
-def _median_ms(run, times: int) -> tuple[float, pd.DataFrame]:
-    spent, result = [], None
-    for _ in range(times):
-        started = time.perf_counter()
-        result = run()
-        spent.append((time.perf_counter() - started) * 1000)
-    return statistics.median(spent), result
 
 
 def differences(first: pd.DataFrame, *others: pd.DataFrame, milliseconds: bool = False) -> list[str]:
@@ -183,10 +168,10 @@ def differences(first: pd.DataFrame, *others: pd.DataFrame, milliseconds: bool =
 def measure(path: Path) -> dict:
     """The three recomputes of the day at ``path`` timed (median of 7, 3 and 3 runs), and the factor."""
     connection = load_duckdb(path)
-    duckdb_ms, from_duckdb = _median_ms(lambda: by_duckdb(connection), 7)
+    duckdb_ms, from_duckdb = yardstick.median_ms(lambda: by_duckdb(connection), 7)
     connection.close()
-    sqlite_ms, from_sqlite = _median_ms(lambda: by_sqlite(path), 3)
-    pandas_ms, from_pandas = _median_ms(lambda: by_pandas(path), 3)
+    sqlite_ms, from_sqlite = yardstick.median_ms(lambda: by_sqlite(path), 3)
+    pandas_ms, from_pandas = yardstick.median_ms(lambda: by_pandas(path), 3)
     measured = {"duckdb": duckdb_ms, "sqlite": sqlite_ms, "pandas": pandas_ms}
     ratios = {name: measured[name] / ISSUE_MS[name] for name in ISSUE_MS}
     found = differences(from_duckdb, from_pandas) + differences(from_duckdb, from_sqlite, milliseconds=True)

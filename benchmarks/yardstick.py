@@ -194,14 +194,19 @@ def load(path: Path, settings, day: datetime):
     return connection, time.perf_counter() - started, len(contacts)
 
 
-def timed(connection, sql: str, parameters: dict, runs: int) -> tuple[float, pd.DataFrame]:
-    """The median milliseconds of ``runs`` runs of ``sql``, and its last result."""
+def median_ms(run, runs: int):
+    """The median milliseconds of ``runs`` calls of ``run``, and its last result."""
     spent, result = [], None
     for _ in range(runs):
         started = time.perf_counter()
-        result = connection.execute(sql, parameters).df()
+        result = run()
         spent.append((time.perf_counter() - started) * 1000)
     return statistics.median(spent), result
+
+
+def timed(connection, sql: str, parameters: dict, runs: int) -> tuple[float, pd.DataFrame]:
+    """The median milliseconds of ``runs`` runs of ``sql``, and its last result."""
+    return median_ms(lambda: connection.execute(sql, parameters).df(), runs)
 
 
 def recompute(path: Path, settings, now: datetime, windows: dict[str, datetime], runs: int = 7) -> dict:
