@@ -17,7 +17,8 @@ A call whose closing event never comes (Asterisk restarted, a log line lost) wou
 wait or talk on the wall for ever. Once the log has gone on ``LOST_AFTER_SECONDS``
 past a call's last known moment with no event for it, the call is closed as lost
 (``close_lost_calls``): ended at that last known moment, with no answer or abandon
-added (a waiting call is counted offered only; an answered one adds no talk time).
+added (a waiting call is counted offered only; an answered one adds no talk time), and
+its agent, still on the call as far as the log says, becomes available (or aux) then.
 The log's own clock decides, never the wall clock, so a replay gives the same output.
 """
 
@@ -31,7 +32,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from collectors.sources.queue_log import QueueEvent
-from collectors.sources.validate import RecordError, contact_problems, reject, state_problems
+from collectors.sources.validate import Problem, RecordError, contact_problems, reject, state_problems
 from dashboard.records import AgentStateInterval, Contact, Rejection
 
 log = logging.getLogger(__name__)
@@ -184,7 +185,9 @@ def _agent_event(state: dict, ev: QueueEvent, source: str) -> list[AgentStateInt
 
 def apply_event(state: dict, ev: QueueEvent, source: str, now: datetime,
                 allowed_queues: frozenset[str] | None = None) -> Outcome:
-    """Apply one event to ``state`` (changed in place) and return what it produced.
+    """Apply one event to ``state`` (changed in place) and return what it produced, with the calls
+    the log's clock has now closed as lost (``close_lost_calls``), even when the event itself is
+    rejected.
 
     System events (QUEUESTART, CONFIGRELOAD), call events without a call id, and
     unknown or unused verbs are skipped and counted. A record that fails validation
@@ -193,28 +196,11 @@ def apply_event(state: dict, ev: QueueEvent, source: str, now: datetime,
     state.setdefault("calls", {})
     state.setdefault("agents", {})
     out = Outcome()
-    out.contacts += close_lost_calls(state, source, ev.at.timestamp())
-    if ev.verb in AGENT_VERBS:
-        intervals = _agent_event(state, ev, source)
-    elif ev.verb in CALL_VERBS and ev.callid.upper() not in NO_CALL:
-        if ev.verb == "RINGNOANSWER":
-            ev.seconds({"RINGNOANSWER": 0}, unit="ms")  # checks the ring time is a number
-            return out
-        contact, call, agent_state = _call_event(state, ev, source)
-        problems = contact_problems(contact, now, allowed_queues)
-        if problems:
-            state["calls"].pop(ev.callid, None)
-            out.rejections = [reject(ev.location, problem) for problem in problems[:1]]
-            return out
-        if call is None:
-            state["calls"].pop(ev.callid, None)
-        else:
-            state["calls"][ev.callid] = call
-        out.contacts.append(contact)
-        intervals = _agent_after_call(state, source, contact.agent_id, agent_state, ev.at.timestamp())
-    else:
-        out.skipped = 1
-        return out
+    out.contacts, intervals = close_lost_calls(state, source, ev.at.timestamp())
+    try:
+        intervals += _event(state, ev, source, now, allowed_queues, out)
+    except RecordError as error:
+        out.rejections.append(reject(ev.location, Problem(error.field, error.reason)))
     for interval in intervals:
         problems = state_problems(interval, now)
         if problems:
@@ -224,24 +210,55 @@ def apply_event(state: dict, ev: QueueEvent, source: str, now: datetime,
     return out
 
 
-def close_lost_calls(state: dict, source: str, log_time: float) -> list[Contact]:
-    """Close the open calls with no event for ``LOST_AFTER_SECONDS`` before ``log_time`` (the log's clock).
+def _event(state: dict, ev: QueueEvent, source: str, now: datetime, allowed_queues: frozenset[str] | None,
+           out: Outcome) -> list[AgentStateInterval]:
+    """The event's own effect: its contact, rejection or skip added to ``out``; the agents' intervals returned."""
+    if ev.verb in AGENT_VERBS:
+        return _agent_event(state, ev, source)
+    if ev.verb not in CALL_VERBS or ev.callid.upper() in NO_CALL:
+        out.skipped = 1
+        return []
+    if ev.verb == "RINGNOANSWER":
+        ev.seconds({"RINGNOANSWER": 0}, unit="ms")  # checks the ring time is a number
+        return []
+    contact, call, agent_state = _call_event(state, ev, source)
+    problems = contact_problems(contact, now, allowed_queues)
+    if problems:
+        state["calls"].pop(ev.callid, None)
+        out.rejections.append(reject(ev.location, problems[0]))
+        return []
+    if call is None:
+        state["calls"].pop(ev.callid, None)
+    else:
+        state["calls"][ev.callid] = call
+    out.contacts.append(contact)
+    return _agent_after_call(state, source, contact.agent_id, agent_state, ev.at.timestamp())
 
-    Each ends at its last known moment (its answer, else its arrival) with no outcome added; the
-    agent's state is left to the agent's next event. Runs at most once per ``SWEEP_SECONDS`` of log time.
+
+def close_lost_calls(state: dict, source: str, log_time: float) -> tuple[list[Contact], list[AgentStateInterval]]:
+    """Close the open calls with no event for ``LOST_AFTER_SECONDS`` before ``log_time`` (the log's clock):
+    the contacts closed and the agents' state intervals this ends.
+
+    Each ends at its last known moment (its answer, else its arrival) with no outcome added. An
+    answered call's agent, when nothing has moved them since that answer, leaves ``on_contact``
+    at the same moment, as after a call that ended there. Runs at most once per ``SWEEP_SECONDS``
+    of log time.
     """
     if log_time < state.get("swept", float("-inf")) + SWEEP_SECONDS:
-        return []
+        return [], []
     state["swept"] = log_time
     lost = [callid for callid, call in state.get("calls", {}).items()
             if (call.get("answered") or call["arrived"]) < log_time - LOST_AFTER_SECONDS]
-    closed = []
+    closed, intervals = [], []
     for callid in lost:
         call = state["calls"].pop(callid)
         closed.append(_contact(source, callid, call, ended=call.get("answered") or call["arrived"]))
+        record = state["agents"].get(call.get("agent"))
+        if call.get("answered") is not None and record and record["since"] <= call["answered"]:
+            intervals += _agent_after_call(state, source, call["agent"], "after_call", call["answered"])
         log.warning("%s: call %s had no event for %d h while the log went on: closed as lost", source, callid,
                     LOST_AFTER_SECONDS // 3600)
-    return closed
+    return closed, intervals
 
 
 def _agent_after_call(state: dict, source: str, agent: str | None, change: str | None,

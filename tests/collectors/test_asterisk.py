@@ -90,8 +90,8 @@ def test_units_ring_time_in_ms_and_wait_in_seconds_reconstruct_a_call_without_en
     contact = apply_event(state, event, "pbx", NOW).contacts[0]
     assert contact.ended_at == at(1000) and contact.answered_at == at(940) and contact.arrived_at == at(920)
     ring = parse_line("1000|x2|q|Agent/7|RINGNOANSWER|abc", "f:2")
-    with pytest.raises(RecordError):  # the sources turn this into a rejection naming data1
-        apply_event(state, ring, "pbx", NOW)
+    (rejection,) = apply_event(state, ring, "pbx", NOW).rejections  # names the file, line and field
+    assert rejection.location == "f:2" and rejection.field == "data1"
     outcome = apply_event({}, parse_line("1000|x2|q|Agent/7|RINGNOANSWER|15000", "f:3"), "pbx", NOW)
     assert outcome.contacts == [] and outcome.skipped == 0 and outcome.rejections == []
 
@@ -247,6 +247,44 @@ def test_a_call_whose_closing_event_was_lost_is_closed_once_the_log_goes_on_twel
     waiting = {c.source_id: c for c in batch.contacts}["waiting"]
     assert waiting.ended_at == waiting.arrived_at == at(1010)  # offered, no answer or abandon added
     assert waiting.answered_at is None and waiting.abandoned_at is None
+    assert cursor["state"]["calls"] == {}
+
+
+def test_the_agent_of_a_lost_call_is_freed_at_the_call_s_last_known_moment(tmp_path):
+    """Agent/1 took a call at 1004 whose COMPLETE never came: when the call is closed as lost, the
+    agent leaves on_contact at 1004 too, instead of staying on a call for ever. Agent/2, who took a
+    later call that is still going, stays on it."""
+    from collectors.sources.queue_state import LOST_AFTER_SECONDS
+
+    log_path = tmp_path / "queue_log"
+    later = 1005 + LOST_AFTER_SECONDS
+    write(log_path, ["1000|lost|q|Agent/1|ADDMEMBER||", "1000|going|q|Agent/2|ADDMEMBER||",
+                     "1000|lost|q|NONE|ENTERQUEUE||5550100|1", "1004|lost|q|Agent/1|CONNECT|4|b|1",
+                     "30000|going|q|NONE|ENTERQUEUE||5550101|1",
+                     "30005|going|q|Agent/2|CONNECT|5|b|1",
+                     f"{later}|next|q|NONE|ENTERQUEUE||5550102|1"], "w")
+    batch, cursor = poll_all(AsteriskFileSource("pbx", log_path))
+    agents = cursor["state"]["agents"]
+    assert agents["Agent/1"]["state"] == "available" and agents["Agent/1"]["since"] == 1004
+    assert agents["Agent/2"]["state"] == "on_contact"
+    on_call = {s.source_id: s for s in batch.states if s.agent_id == "Agent/1" and s.state == "on_contact"}
+    assert len(on_call) == 1
+    (interval,) = on_call.values()
+    assert interval.started_at == interval.ended_at == at(1004)  # no talk time invented for the agent either
+
+
+def test_a_rejected_line_keeps_the_lost_calls_its_time_closed(tmp_path):
+    """The sweep runs on every line's time; a line rejected for its own fault still hands on the
+    calls the sweep closed, or they would stay open in the store for ever."""
+    from collectors.sources.queue_state import LOST_AFTER_SECONDS
+
+    log_path = tmp_path / "queue_log"
+    write(log_path, ["1000|lost|q|NONE|ENTERQUEUE||5550100|1",
+                     f"{1001 + LOST_AFTER_SECONDS}|NONE|q|NONE|PAUSE||"], "w")  # PAUSE without an agent
+    batch, cursor = poll_all(AsteriskFileSource("pbx", log_path))
+    (lost,) = [c for c in batch.contacts if c.ended_at is not None]
+    assert lost.source_id == "lost" and lost.ended_at == at(1000)
+    assert [r.field for r in batch.rejections] == ["agent"]
     assert cursor["state"]["calls"] == {}
 
 
