@@ -168,7 +168,8 @@ def load(path: Path, settings, day: datetime):
     with sqlite3.connect(path) as source:
         contacts = pd.read_sql_query(
             "SELECT queue, channel, direction, arrived_at, answered_at, abandoned_at, ended_at, next_contact_at, "
-            "hold_seconds, wrap_seconds, transfer_count, resolved FROM contacts "
+            "hold_seconds, wrap_seconds, transfer_count, resolved "
+            "FROM contacts LEFT JOIN contact_links ON contact_links.contact_id = contacts.id "
             "WHERE arrived_at >= ? OR ended_at >= ? OR ended_at IS NULL",
             source, params=(str(naive_day - timedelta(days=1)), str(naive_day)))
         surveys = pd.read_sql_query("SELECT queue, channel, kind, score, responded_at FROM survey_responses "

@@ -152,3 +152,38 @@ def test_sqlite_fresh_rollups_have_no_rowid(tmp_path):
         indexes = connection.exec_driver_sql("SELECT tbl_name FROM sqlite_master WHERE type = 'index'").scalars()
         assert not set(indexes) & set(ROLLUPS)  # no automatic index beside a key's own B-tree
     engine.dispose()
+
+
+def assert_links_move_to_their_own_table(url: str) -> None:
+    """0007 moves the stored journey links from contacts.next_contact_at into contact_links (a row for
+    each contact that has one) and drops the column; its downgrade puts them back."""
+    upgrade_database(url, "0006")
+    engine = make_engine(url)
+    columns = "(source, source_id, channel, queue, direction, arrived_at, wrap_seconds, hold_seconds, " \
+              "transfer_count, updated_at, next_contact_at)"
+    with engine.begin() as connection:
+        for source_id, arrived, following in (("1", "2026-03-02 09:00:00", "2026-03-02 10:00:00"),
+                                              ("2", "2026-03-02 10:00:00", None)):
+            connection.execute(sa.text(f"INSERT INTO contacts {columns} VALUES ('pbx', :source_id, 'voice', 'Q', "
+                                       "'inbound', :arrived, 0, 0, 0, :arrived, :following)"),
+                               {"source_id": source_id, "arrived": arrived, "following": following})
+    upgrade_database(url)
+    with engine.connect() as connection:
+        links = connection.execute(sa.text("SELECT c.source_id, l.next_contact_at FROM contact_links AS l "
+                                           "JOIN contacts AS c ON c.id = l.contact_id")).all()
+        assert "next_contact_at" not in {c["name"] for c in sa.inspect(connection).get_columns("contacts")}
+    assert [(s, str(at)[:19]) for s, at in links] == [("1", "2026-03-02 10:00:00")]
+    command.downgrade(alembic_config(url), "0006")
+    with engine.connect() as connection:
+        back = connection.execute(sa.text("SELECT source_id, next_contact_at FROM contacts ORDER BY source_id")).all()
+        assert "contact_links" not in sa.inspect(connection).get_table_names()
+    engine.dispose()
+    assert [(s, at if at is None else str(at)[:19]) for s, at in back] == [("1", "2026-03-02 10:00:00"), ("2", None)]
+
+
+def test_sqlite_links_move_to_their_own_table(tmp_path):
+    assert_links_move_to_their_own_table(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+def test_postgresql_links_move_to_their_own_table(postgres_url):
+    assert_links_move_to_their_own_table(postgres_url)

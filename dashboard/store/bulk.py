@@ -76,6 +76,17 @@ def update_statement(bind: Session | Connection, table: Table, columns: tuple[st
     return _update(_dialect(bind), table, tuple(columns), key)
 
 
+def delete_statement(bind: Session | Connection, table: Table, key: str) -> DriverStatement:
+    """DELETE FROM table WHERE key = ?; rows hold the key."""
+    return _delete(_dialect(bind), table, key)
+
+
+@cache
+def _delete(dialect, table: Table, key: str) -> DriverStatement:
+    return DriverStatement(f"DELETE FROM {table.name} WHERE {key} = {_marks(dialect, 1)}",
+                           _converters(dialect, table, (key,)))
+
+
 @cache
 def _update(dialect, table: Table, columns: tuple[str, ...], key: str) -> DriverStatement:
     mark = _marks(dialect, 1)

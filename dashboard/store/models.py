@@ -12,7 +12,7 @@ from typing import Optional
 
 from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, text)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
@@ -80,13 +80,31 @@ class ContactRow(Base):
     transfer_count: Mapped[int] = mapped_column(Integer, default=0)
     resolved: Mapped[Optional[bool]] = mapped_column(Boolean)
     topic: Mapped[Optional[str]] = mapped_column(String(128))
-    # arrival of the same customer's next contact, when there is one: makes "repeat contact"
-    # and FCR a lookup instead of a self-join
-    next_contact_at: Mapped[Optional[datetime]]
+    # the journey link, a row of its own when there is one: load it with the contacts
+    # (``selectinload(ContactRow.link)``) where many are read, or each is a query of its own
+    link: Mapped[Optional[ContactLinkRow]] = relationship(viewonly=True)
     # asynchronous channels: arrival + the queue's first-response target; when it passes
     # unanswered, the contact counts against the response SLA from then on
     response_due_at: Mapped[Optional[datetime]]
     updated_at: Mapped[datetime]
+
+    @property
+    def next_contact_at(self) -> datetime | None:
+        """Arrival of the same customer's next contact within the repeat window, when there is one:
+        makes "repeat contact" and FCR a lookup instead of a self-join."""
+        return self.link.next_contact_at if self.link is not None else None
+
+
+class ContactLinkRow(Base):
+    """A contact's journey link: the arrival of the same customer's next contact, for the contacts
+    that have one within the repeat window. Makes "repeat contact" and FCR a lookup instead of a
+    self-join. A table of its own, not a column of ``contacts``: relinking a whole store (the
+    rebuild) writes these small rows instead of rewriting every page of the contacts (migration 0007)."""
+
+    __tablename__ = "contact_links"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
+    next_contact_at: Mapped[datetime]
 
 
 class AgentRow(Base):

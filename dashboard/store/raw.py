@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Iterable, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from dashboard.store.db import chunks
-from dashboard.store.models import AgentRow, AgentStateRow, ContactRow, SurveyRow
+from dashboard.store.models import AgentRow, AgentStateRow, ContactLinkRow, ContactRow, SurveyRow
 
 
 def open_states(session: Session, agents: Iterable[str] | None = None) -> list[AgentStateRow]:
@@ -54,7 +54,7 @@ def agent_contacts_page(session: Session, agent_id: str, start: datetime, end: d
     total_rows = session.execute(select(func.count()).select_from(ContactRow).where(*where)).scalar_one()
     column = getattr(ContactRow, sort if sort in CONTACT_SORTS else "ended_at")
     order = (column.desc(), ContactRow.id.desc()) if descending else (column.asc(), ContactRow.id.asc())
-    rows = session.scalars(select(ContactRow).where(*where).order_by(*order)
+    rows = session.scalars(select(ContactRow).where(*where).order_by(*order).options(selectinload(ContactRow.link))
                            .offset(max(0, offset)).limit(max(1, min(limit, 500))))
     return list(rows), int(total_rows)
 
@@ -77,7 +77,7 @@ def customer_contacts(session: Session, customer_id: str, start: datetime, end: 
     """A customer's contacts, any channel and direction, that arrived in [start, end), oldest first."""
     return list(session.scalars(select(ContactRow).where(
         ContactRow.customer_id == customer_id, ContactRow.arrived_at >= start, ContactRow.arrived_at < end)
-        .order_by(ContactRow.arrived_at, ContactRow.id)))
+        .order_by(ContactRow.arrived_at, ContactRow.id).options(selectinload(ContactRow.link))))
 
 
 def agent_states_between(session: Session, agent_id: str, start: datetime, end: datetime) -> list[AgentStateRow]:
@@ -116,7 +116,7 @@ def topic_contacts(session: Session, start: datetime, end: datetime
                              .group_by(ContactRow.topic)).all()
     pairs: defaultdict[str, list] = defaultdict(list)
     for topic, arrived_at, next_at in session.execute(
-            select(ContactRow.topic, ContactRow.arrived_at, ContactRow.next_contact_at)
-            .where(*inbound, ContactRow.next_contact_at.is_not(None))):
+            select(ContactRow.topic, ContactRow.arrived_at, ContactLinkRow.next_contact_at)
+            .join(ContactLinkRow, ContactLinkRow.contact_id == ContactRow.id).where(*inbound)):
         pairs[topic].append((arrived_at, next_at))
     return sorted(((topic, int(n), pairs.get(topic, [])) for topic, n in counts), key=lambda r: (-r[1], r[0]))

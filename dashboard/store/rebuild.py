@@ -1,6 +1,6 @@
 """Rebuild every roll-up from the raw tables, after an import or a repair.
 
-Recomputes ``contacts.next_contact_at`` (the journey links) and ``contacts.response_due_at`` (arrival
+Recomputes ``contact_links`` (the journey links) and ``contacts.response_due_at`` (arrival
 plus the queue's response target now: the collector's sweep counts a target passing by it), then ``interval_stats``,
 ``agent_interval_stats``, ``agent_state_stats``, ``customer_weeks`` and ``queue_sources``, then
 the day roll-ups from those (``store.days``), and sets the roll-up clock to ``now``. The result is
@@ -47,30 +47,34 @@ from sqlalchemy import Connection, Engine, Table, delete
 from sqlalchemy.orm import Session
 
 from dashboard.settings import Settings
+from dashboard.store.bulk import delete_statement
 from dashboard.store.columns import insert_frame, read_tables, select_sql, update_column
 from dashboard.store.db import hold_write_lock, sqlite_cache
 from dashboard.store.days import AGENTS, QUEUES, STATES, TABLES, day_runs, day_sums, record_cut
-from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
-                                    IntervalStatRow, QueueSourceRow)
+from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, ContactLinkRow, ContactRow,
+                                    CustomerWeekRow, IntervalStatRow, QueueSourceRow)
 from dashboard.store.rebuild_customers import customer_weeks, next_contacts
 from dashboard.store.rebuild_sums import (NAT, Codes, ContactColumns, CountKeys, Grid, Policies, add_contacts,
                                           add_surveys, micros, queue_sources, sorted_codes, state_seconds)
 from dashboard.store.sqlite_child import FLAG, FLOAT, INT, KEY, TIME
 from dashboard.store.write import rollup_clock, stamp_clock
 
-# the contacts are read in two parts, the columns of their journeys first: the links and customer
-# weeks are computed and written from those while the reading child reads the rest
-JOURNEY_COLUMNS = {"id": INT, "customer_id": KEY, "channel": KEY, "arrived_at": TIME, "next_contact_at": TIME}
+# the contacts are read in two parts, the columns of their journeys first (after the links stored,
+# a smaller table): the links and customer weeks are computed and written from those while the
+# reading child reads the rest
+LINK_COLUMNS = {"contact_id": INT, "next_contact_at": TIME}
+JOURNEY_COLUMNS = {"id": INT, "customer_id": KEY, "channel": KEY, "arrived_at": TIME}
 CONTACT_COLUMNS = {"id": INT, "source": KEY, "queue": KEY, "direction": KEY, "agent_id": KEY, "answered_at": TIME,
                    "abandoned_at": TIME, "ended_at": TIME, "response_due_at": TIME, "hold_seconds": FLOAT,
                    "wrap_seconds": FLOAT, "transfer_count": INT, "resolved": FLAG}
 STATE_COLUMNS = {"agent_id": KEY, "state": KEY, "reason": KEY, "started_at": TIME, "ended_at": TIME}
 SURVEY_COLUMNS = {"queue": KEY, "channel": KEY, "agent_id": KEY, "kind": KEY, "score": INT, "responded_at": TIME}
-SOURCES = (("journeys", "contacts", JOURNEY_COLUMNS, ""),
+SOURCES = (("links", "contact_links", LINK_COLUMNS, ""),
+           ("journeys", "contacts", JOURNEY_COLUMNS, ""),
            ("contacts", "contacts", CONTACT_COLUMNS, ""),
            ("states", "agent_states", STATE_COLUMNS, "ended_at IS NOT NULL"),
            ("surveys", "survey_responses", SURVEY_COLUMNS, "queue IS NOT NULL"))
-CONTACT_UPDATES = {"links": "next_contact_at", "due_times": "response_due_at"}  # contacts' columns rewritten
+LINKS = ContactLinkRow.__table__
 DAYS = {table.interval.__tablename__: table for table in (QUEUES, AGENTS, STATES)}  # interval table -> its days
 # SQLite's page cache for the rebuild's connection (KiB): the default 2 MB makes SQLite spill
 # the pages it changes into the write-ahead log while it still works on them
@@ -131,18 +135,20 @@ def _counted(reads: Iterator[tuple[str, pd.DataFrame]], bar) -> Iterator[tuple[s
 
 def _rebuilt(reads: Iterator[tuple[str, pd.DataFrame]], settings: Settings, policy_for,
              now: datetime) -> Iterator[tuple]:
-    """(table, its new rows) for every roll-up table, ``links`` (id, next_contact_at: the contacts whose
-    journey link changed) and ``due_times`` (id, response_due_at: those whose due time changed, after
+    """(table, its new rows) for every roll-up table, ``links`` (contact_id, next_contact_at: NaT for
+    none, stored: whether a link is stored; the contacts whose journey link changed) and ``due_times`` (id, response_due_at: those whose due time changed, after
     a change of target), each as soon as it is computed: the links and customer weeks from the
     contacts' journey columns while the rest is read, then the quick tables before the sums of the
     contacts, so the writer has rows to write while those are summed. ``reads``: the results of
     ``SOURCES``' queries, in their order."""
+    links = _result(reads, "links")
     journeys = _result(reads, "journeys")
     customer, customers = sorted_codes(journeys["customer_id"], empty=False)
     arrived = micros(journeys["arrived_at"])
     window = max(policy_for("", "voice").repeat_window_seconds, 1.0)
-    next_at = next_contacts(customer, arrived, journeys["id"].to_numpy(), window)
-    yield "links", _changed(journeys, "next_contact_at", next_at)
+    ids = journeys["id"].to_numpy()
+    next_at = next_contacts(customer, arrived, ids, window)
+    yield "links", _relinked(ids, _stored_links(ids, links), next_at)
     yield "customer_weeks", customer_weeks(customer, customers, *sorted_codes(journeys["channel"]), arrived,
                                            settings.tz)
     contacts = _joined(journeys, _result(reads, "contacts"))
@@ -185,6 +191,22 @@ def _joined(journeys: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([journeys, contacts.drop(columns="id").reset_index(drop=True)], axis=1)
 
 
+def _stored_links(ids: np.ndarray, links: pd.DataFrame) -> np.ndarray:
+    """The stored link of each contact of ``ids``, in µs (``NAT``: none), from ``contact_links``' rows."""
+    order = np.argsort(ids, kind="stable")  # already in order on SQLite: a linear pass
+    at = np.searchsorted(ids, links["contact_id"].to_numpy(), sorter=order)
+    stored = np.full(len(ids), NAT)
+    stored[order[at]] = micros(links["next_contact_at"])  # every link's contact is read (a foreign key)
+    return stored
+
+
+def _relinked(ids: np.ndarray, stored: np.ndarray, next_at: np.ndarray) -> pd.DataFrame:
+    """The contacts whose link changed: contact_id, the new link (NaT: none) and whether one is stored."""
+    changed = np.flatnonzero(next_at != stored)
+    return pd.DataFrame({"contact_id": ids[changed], "next_contact_at": next_at[changed].view("datetime64[us]"),
+                         "stored": stored[changed] != NAT})
+
+
 def _changed(contacts: pd.DataFrame, column: str, values: np.ndarray) -> pd.DataFrame:
     """The contacts whose stored time ``column`` differs from ``values`` (µs, ``NAT``: none): id and the
     new value."""
@@ -197,6 +219,16 @@ def _due_times(columns: ContactColumns, policies: Policies) -> np.ndarray:
     ``NAT`` for a synchronous contact)."""
     target = policies.of_rows(columns.queue, columns.channel)[2]
     return np.where(columns.is_async, columns.arrived + np.round(np.nan_to_num(target) * 1e6).astype(np.int64), NAT)
+
+
+def _write_links(connection: Connection, links: pd.DataFrame) -> None:
+    """The changed links (``_relinked``) stored: the old rows deleted, the new ones inserted."""
+    gone = links["contact_id"][links["stored"]].tolist()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DELETE FROM {LINKS.name} WHERE contact_id = ANY(%s)", (gone,))
+    else:
+        delete_statement(connection, LINKS, "contact_id").run(connection, [(contact_id,) for contact_id in gone])
+    insert_frame(connection, LINKS, links.loc[links["next_contact_at"].notna(), ["contact_id", "next_contact_at"]])
 
 
 class _WriteBehind:
@@ -227,11 +259,14 @@ class _WriteBehind:
 
     def _write(self, name: str, frame: pd.DataFrame) -> None:
         self.bar.set_description(f"writing {name}")
-        if name in CONTACT_UPDATES:
-            update_column(self.connection, ContactRow.__table__, CONTACT_UPDATES[name], frame)
+        if name == "links":
+            _write_links(self.connection, frame)
             self.bar.update(len(frame))
-            return
-        insert_frame(self.connection, TABLES_BY_NAME[name], frame, self.bar.update)
+        elif name == "due_times":
+            update_column(self.connection, ContactRow.__table__, "response_due_at", frame)
+            self.bar.update(len(frame))
+        else:
+            insert_frame(self.connection, TABLES_BY_NAME[name], frame, self.bar.update)
 
     def __enter__(self) -> _WriteBehind:
         return self

@@ -1,5 +1,5 @@
 """The rebuild's customer tables over whole columns: each contact's journey link (the same
-customer's next arrival, ``contacts.next_contact_at``) and the customers' weeks
+customer's next arrival, ``contact_links``) and the customers' weeks
 (``customer_weeks``), as the incremental path keeps them (``store.write``).
 """
 

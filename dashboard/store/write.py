@@ -26,10 +26,10 @@ from dashboard.metrics.counts import (ContactPolicy, contact_entries, response_d
                                       survey_entries)
 from dashboard.metrics.windows import site_week
 from dashboard.records import Agent, AgentStateInterval, Contact, SurveyResponse
-from dashboard.store.bulk import insert_statement, update_statement
+from dashboard.store.bulk import delete_statement, insert_statement, update_statement
 from dashboard.store.db import chunks, hold_write_lock
 from dashboard.store.deltas import RollupDelta, add_amounts
-from dashboard.store.models import AgentRow, AgentStateRow, ContactRow, SourceStateRow, SurveyRow
+from dashboard.store.models import AgentRow, AgentStateRow, ContactLinkRow, ContactRow, SourceStateRow, SurveyRow
 
 ROLLUP_CLOCK = "_rollups"
 CONTACT_FIELDS = ("channel", "queue", "customer_id", "direction", "arrived_at", "answered_at",
@@ -100,18 +100,26 @@ def _load(session: Session, model, source: str, keys: list[str]) -> dict[str, ob
 
 
 CONTACTS = ContactRow.__table__
+LINKS = ContactLinkRow.__table__
+# a contact with its journey link (NULL: no next contact), as the rows below read it
+LINKED_CONTACTS = CONTACTS.outerjoin(LINKS, LINKS.c.contact_id == CONTACTS.c.id)
 # what a contact's roll-up entries and journey need, read as plain rows (no ORM objects)
-STORED_CONTACT = [CONTACTS.c[name] for name in ("id", "source_id", *CONTACT_FIELDS, "next_contact_at",
-                                                 "response_due_at")]
-WRITTEN = (*CONTACT_FIELDS, "next_contact_at", "response_due_at")
+STORED_CONTACT = [*(CONTACTS.c[name] for name in ("id", "source_id", *CONTACT_FIELDS)), LINKS.c.next_contact_at,
+                  CONTACTS.c.response_due_at]
+WRITTEN = (*CONTACT_FIELDS, "response_due_at")  # the columns of ``contacts`` a batch writes
 _written = operator.attrgetter(*WRITTEN)  # a contact's stored values, in that order, read at C speed
+_linked = operator.attrgetter(*WRITTEN, "next_contact_at")  # and its journey link
+
+
+def _select_stored(*conditions):
+    """The stored contacts meeting ``conditions``, as ``STORED_CONTACT`` rows (their links joined)."""
+    return select(*STORED_CONTACT).select_from(LINKED_CONTACTS).where(*conditions)
 
 
 def _stored_contacts(session: Session, source: str, keys: list[str]) -> dict[str, object]:
     rows = {}
     for chunk in chunks(sorted(set(keys))):
-        for row in session.execute(select(*STORED_CONTACT).where(CONTACTS.c.source == source,
-                                                                  CONTACTS.c.source_id.in_(chunk))):
+        for row in session.execute(_select_stored(CONTACTS.c.source == source, CONTACTS.c.source_id.in_(chunk))):
             rows[row.source_id] = row
     return rows
 
@@ -147,7 +155,7 @@ def upsert_contacts(session: Session, source: str, contacts: list[Contact], poli
         new.response_due_at = response_due_at(new, policy)
         delta.note_contact(source, new)
         if old is not None:
-            if _written(new) == _written(old):
+            if _linked(new) == _linked(old):
                 continue  # sent again unchanged: it adds what it takes away
             delta.add(contact_entries(old, policy_for(old.queue, old.channel), through), old.queue, old.channel,
                       old.agent_id, -1)
@@ -162,17 +170,21 @@ def upsert_contacts(session: Session, source: str, contacts: list[Contact], poli
 
 def _write_contacts(session: Session, source: str, fresh: dict[str, SimpleNamespace], stored: dict,
                     now: datetime) -> None:
-    """Insert the new contacts; update only the columns that changed on the stored ones.
+    """Insert the new contacts; update only the columns that changed on the stored ones; set the
+    journey links that changed.
 
     Updates are grouped by the set of columns they change (an answer, an end, ...), one
     statement each: the database then touches only the indexes on those columns.
     """
     inserts, updates = [], defaultdict(list)
+    links: dict[int, datetime | None] = {}
     for source_id, new in fresh.items():
         old = stored.get(source_id)
         if old is None:
             inserts.append((source, source_id, *_written(new), now))
             continue
+        if new.next_contact_at != old.next_contact_at:
+            links[old.id] = new.next_contact_at
         new_values = _written(new)
         changed = tuple(name for name, value, was in zip(WRITTEN, new_values, _written(old)) if value != was)
         if changed:
@@ -180,8 +192,24 @@ def _write_contacts(session: Session, source: str, fresh: dict[str, SimpleNamesp
                                      now, old.id))
     if inserts:
         insert_statement(session, CONTACTS, ("source", "source_id", *WRITTEN, "updated_at")).run(session, inserts)
+        linked = {source_id: new.next_contact_at for source_id, new in fresh.items()
+                  if source_id not in stored and new.next_contact_at is not None}
+        for chunk in chunks(sorted(linked)):  # the new contacts' ids, now that they have them
+            for contact_id, source_id in session.execute(select(CONTACTS.c.id, CONTACTS.c.source_id).where(
+                    CONTACTS.c.source == source, CONTACTS.c.source_id.in_(chunk))):
+                links[contact_id] = linked[source_id]
     for changed, rows in updates.items():
         update_statement(session, CONTACTS, (*changed, "updated_at")).run(session, rows)
+    set_links(session, links)
+
+
+def set_links(session: Session, links: dict[int, datetime | None]) -> None:
+    """Set each contact's journey link (contact id -> its next contact's arrival; None: no next contact)."""
+    if not links:
+        return
+    delete_statement(session, LINKS, "contact_id").run(session, [(contact_id,) for contact_id in links])
+    insert_statement(session, LINKS, ("contact_id", "next_contact_at")).run(
+        session, [(contact_id, next_at) for contact_id, next_at in links.items() if next_at is not None])
 
 
 
@@ -208,9 +236,9 @@ def _link_journeys(session: Session, source: str, moved: list[SimpleNamespace], 
     # customer -> (source, source id) -> (arrived, id, batch order, next arrival); sorted on the first three
     journeys: dict[str, dict[tuple, tuple]] = defaultdict(dict)
     light = (CONTACTS.c.id, CONTACTS.c.source, CONTACTS.c.source_id, CONTACTS.c.customer_id,
-             CONTACTS.c.arrived_at, CONTACTS.c.next_contact_at)
+             CONTACTS.c.arrived_at, LINKS.c.next_contact_at)
     for chunk in chunks(customers):
-        for row in session.execute(select(*light).where(CONTACTS.c.customer_id.in_(chunk),
+        for row in session.execute(select(*light).select_from(LINKED_CONTACTS).where(CONTACTS.c.customer_id.in_(chunk),
                                                         CONTACTS.c.arrived_at >= earliest,
                                                         CONTACTS.c.arrived_at <= latest)):
             if not (row.source == source and row.source_id in fresh):  # the batch's version wins below
@@ -239,10 +267,9 @@ def _link_journeys(session: Session, source: str, moved: list[SimpleNamespace], 
         return []
     changed = []
     for chunk in chunks(sorted(others)):
-        for row in session.execute(select(*STORED_CONTACT).where(CONTACTS.c.id.in_(chunk))):
+        for row in session.execute(_select_stored(CONTACTS.c.id.in_(chunk))):
             changed.append((row, others[row.id]))
-    update_statement(session, CONTACTS, ("next_contact_at",)).run(
-        session, [(next_at, row.id) for row, next_at in changed])
+    set_links(session, {row.id: next_at for row, next_at in changed})
     return changed
 
 
@@ -323,7 +350,7 @@ def expire_responses(session: Session, policy_for: PolicyFor, through: datetime,
     """Count the asynchronous contacts whose response target passed in (through, now] unanswered."""
     if now <= through:
         return 0
-    rows = session.execute(select(*STORED_CONTACT).where(
+    rows = session.execute(_select_stored(
         CONTACTS.c.response_due_at > through, CONTACTS.c.response_due_at <= now,
         CONTACTS.c.answered_at.is_(None))).all()
     for row in rows:

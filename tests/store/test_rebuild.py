@@ -15,8 +15,8 @@ from dashboard.metrics.counts import COUNT_FIELDS
 from dashboard.records import AgentStateInterval, Batch, Contact, SurveyResponse
 from dashboard.store.days import TABLES, rebuild_days
 from dashboard.store.db import make_engine, session_scope, upgrade_database
-from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, ContactRow, CustomerWeekRow,
-                                    IntervalStatRow, QueueSourceRow)
+from dashboard.store.models import (AgentIntervalStatRow, AgentStateStatRow, ContactLinkRow, ContactRow,
+                                    CustomerWeekRow, IntervalStatRow, QueueSourceRow)
 from dashboard.store.rebuild import rebuild_rollups
 from tests.conftest import utc
 
@@ -39,7 +39,9 @@ def snapshot(engine) -> dict:
                                     for r in session.scalars(select(CustomerWeekRow))}
         tables["queue_sources"] = {(r.queue, r.channel, r.source): r.latest_arrival_at
                                    for r in session.scalars(select(QueueSourceRow))}
-        tables["next_contact_at"] = dict(session.execute(select(ContactRow.id, ContactRow.next_contact_at)).all())
+        tables["next_contact_at"] = dict(session.execute(
+            select(ContactRow.id, ContactLinkRow.next_contact_at).outerjoin(
+                ContactLinkRow, ContactLinkRow.contact_id == ContactRow.id)).all())
     return tables
 
 
@@ -109,11 +111,18 @@ def test_rebuild_repairs_damaged_rollups_and_links(engine, settings):
     incremental = snapshot(engine)
     with session_scope(engine) as session:
         session.execute(update(IntervalStatRow).values(offered=IntervalStatRow.offered + 3))
-        session.execute(update(ContactRow).values(next_contact_at=None))
+        linked = sorted(i for i, at in incremental["next_contact_at"].items() if at is not None)
+        unlinked = sorted(i for i, at in incremental["next_contact_at"].items() if at is None)
+        links = ContactLinkRow.__table__
+        # every other link lost, one moved an hour, one made up for a contact that has no next contact
+        session.execute(links.delete().where(links.c.contact_id.in_(linked[::2])))
+        session.execute(update(ContactLinkRow).where(ContactLinkRow.contact_id == linked[1])
+                        .values(next_contact_at=incremental["next_contact_at"][linked[1]] + timedelta(hours=1)))
+        session.add(ContactLinkRow(contact_id=unlinked[0], next_contact_at=END))
         session.execute(CustomerWeekRow.__table__.delete())
         session.execute(QueueSourceRow.__table__.delete())
     result = rebuild_rollups(engine, settings, END, progress=False)
-    assert result["relinked"] == sum(1 for at in incremental["next_contact_at"].values() if at is not None)
+    assert result["relinked"] == len(linked[::2]) + 2
     assert_same(snapshot(engine), incremental)
     rebuild_rollups(engine, settings, END, progress=False)  # a second rebuild changes nothing
     assert_same(snapshot(engine), incremental)
