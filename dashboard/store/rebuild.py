@@ -20,15 +20,15 @@ roll-ups, the most rows, are summed a run of whole site days at a time (``days.d
 the writer starts on them while the next run is summed. The roll-up tables are ``WITHOUT ROWID``
 (migration 0006) and columns zero throughout a slice are not bound (``store.columns``).
 
-5.2 M contacts take 45-47 s on SQLite on one 2-core machine and 74-108 s on another that the
-benchmark's own yardstick puts at about the speed of the machine the 60 s target was set on
-(74-78 s with the journey links already set, as the collector and ``ccpulse import`` leave
-them; 100-108 s with all of them to set): the target is missed. On a machine the yardstick puts
-at twice that speed, with the benchmark's agents taking contacts from their own queues only
-(fewer agent rows), 27 and 40 s (``benchmarks/README.md``). The writer is the
-critical path from the first links on: relinking 704 k contacts 5-6 s, customer weeks 2.5 s, the
-agent rows and their days about 21 s (2 µs a row, SQLite's own work and the ``sqlite3`` driver
-binding values one by one), then copying the 2.5 GB log into the file at commit about 8 s.
+5.2 M contacts take 34-37 s on SQLite on a 2-core machine whose DuckDB recomputes the issue's
+yardstick day in the issue's 20 ms (its SQLite and pandas run it 1.6 times faster than the issue's
+figures), with every journey link to set or with them set alike: the links are rows of their own
+(``contact_links``, migration 0007), so relinking writes 705 k small rows instead of rewriting the
+contacts' pages (46 s before, ``benchmarks/README.md``). The path: the contacts read by 12-15 s,
+their sums to the first run of agent rows by about 22 s, then the writer sets the pace: the agent
+rows and their days about 14 s (2 µs a row, SQLite's own work and the ``sqlite3`` driver binding
+values one by one), the commit 2-3 s.
+
 Memory: the contacts are held whole as numbers and codes, about 100 bytes a contact, with the
 roll-up frames waiting to be written, and SQLite's page cache of up to 1 GB for this connection:
 the process peaked at 7.2 GB for 5.2 M contacts.
