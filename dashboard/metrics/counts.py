@@ -192,16 +192,23 @@ def _add_response(out: list[Entry], contact, policy: ContactPolicy, now: datetim
         out.append((interval_start(due_at), "expired_unanswered", 1))
 
 
-def _add_end(out: list[Entry], contact, policy: ContactPolicy) -> None:
-    at = interval_start(contact.ended_at)
+def handle_parts(contact) -> tuple[float, float, float]:
+    """An ended contact's talk, hold and after-contact work in seconds: what AHT adds up for it.
+
+    The connected span (answer, else arrival, to end) holds any hold time, so talk is the span
+    less hold (no double count), and hold is cut to the span. An asynchronous case stays open for
+    hours between first reply and closure while nobody works on it: that span is elapsed time, not
+    handle time, so only the after-contact work the source reports counts."""
     start = contact.answered_at or contact.arrived_at
-    # the connected span holds any hold time, so talk is the span less hold (no double count).
-    # An asynchronous case stays open for hours between first reply and closure while nobody
-    # works on it: that span is elapsed time, not handle time, so only reported work counts.
     span = 0.0 if is_async(contact.channel) else max(0.0, (contact.ended_at - start).total_seconds())
     hold = min(float(contact.hold_seconds or 0.0), span)
-    out += [(at, "ended", 1), (at, "talk_seconds", span - hold), (at, "hold_seconds", hold),
-            (at, "wrap_seconds", float(contact.wrap_seconds or 0.0))]
+    return span - hold, hold, float(contact.wrap_seconds or 0.0)
+
+
+def _add_end(out: list[Entry], contact, policy: ContactPolicy) -> None:
+    at = interval_start(contact.ended_at)
+    talk, hold, wrap = handle_parts(contact)
+    out += [(at, "ended", 1), (at, "talk_seconds", talk), (at, "hold_seconds", hold), (at, "wrap_seconds", wrap)]
     if (contact.transfer_count or 0) >= 1:
         out.append((at, "transferred", 1))
     repeat = is_repeat(contact, policy)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from dashboard.metrics import ratios
-from dashboard.metrics.counts import ContactPolicy, is_repeat
+from dashboard.metrics.counts import ContactPolicy, handle_parts, is_repeat
 from dashboard.metrics.windows import day_window, days_in
 from dashboard.settings import Settings
 from dashboard.store import raw, read
@@ -117,7 +117,7 @@ def contact_rows(session: Session, settings: Settings, filters: Filters, agent_i
             "ended_at": row.ended_at.astimezone(settings.tz).isoformat(),
             "channel": row.channel, "queue": row.queue,
             "wait_seconds": (start - row.arrived_at).total_seconds(),
-            "handle_seconds": max(0.0, (row.ended_at - start).total_seconds()) + float(row.wrap_seconds or 0),
+            "handle_seconds": sum(handle_parts(row)),  # as AHT counts it: an email's open hours are not work
             "transferred": (row.transfer_count or 0) >= 1, "resolved": row.resolved,
             "csat": csat[-1] if csat else None, "repeat": is_repeat(row, repeat_window)})
     return out, count
