@@ -120,6 +120,7 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
                 written[name] = written.get(name, 0) + len(frame)
                 if name in DAYS:
                     writes.put(DAYS[name].day.__tablename__, day_sums(settings, DAYS[name], frame))
+            writes.all_put()
         stamp_clock(clock, now)  # a new number: the collector's memory of today reloads
         record_cut(session, settings)
         session.flush()
@@ -239,26 +240,36 @@ class _WriteBehind:
 
     def __init__(self, connection: Connection, bar):
         self.connection, self.bar = connection, bar
+        self.rows = bar.total or 0  # the rows read and those put so far: the bar's total once all are put
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-writes")
         self.pending: list[Future] = []
 
     def put(self, name: str, frame: pd.DataFrame) -> None:
-        """Write ``frame`` as table ``name``'s rows (``links``, ``due_times``: set a column of contacts)."""
-        self.bar.total += len(frame)
+        """Write ``frame`` as table ``name``'s rows (``links``, ``due_times``: set a column of contacts).
+
+        Until ``all_put`` the bar counts rows without a total, so its percentage never falls as
+        rows still to come are summed."""
+        self.rows += len(frame)
+        self.bar.total = None
         self.bar.refresh()
         self.pending.append(self.worker.submit(self._write, name, frame))
+
+    def all_put(self) -> None:
+        """Every write is put: the bar's total is known from here on."""
+        self.bar.total = self.rows
+        self.bar.refresh()
 
     def clear(self, tables: Iterable[Table]) -> None:
         """Delete every row of ``tables``, before the writes put after this."""
         self.pending.append(self.worker.submit(self._clear, tuple(tables)))
 
     def _clear(self, tables: tuple[Table, ...]) -> None:
-        self.bar.set_description("deleting the old roll-ups")
+        self.bar.set_description_str("deleting the old roll-ups")
         for table in tables:
             self.connection.execute(delete(table))
 
     def _write(self, name: str, frame: pd.DataFrame) -> None:
-        self.bar.set_description(f"writing {name}")
+        self.bar.set_description_str(f"writing {name}")
         if name == "links":
             _write_links(self.connection, frame)
             self.bar.update(len(frame))

@@ -215,6 +215,27 @@ def test_a_rebuild_moves_stored_response_due_times_to_a_changed_target(engine, s
     assert_same(snapshot(engine), incremental)
 
 
+def test_the_progress_bar_s_percentage_never_falls(engine, settings, capsys, monkeypatch):
+    """The rows to write are known only as they are summed: the bar counts without a total until
+    the last are put, then shows a percentage that only rises, to 100 %."""
+    import re
+
+    from tqdm import tqdm
+
+    simulated(engine, settings)
+    monkeypatch.setattr(tqdm, "__init__", _every_update(tqdm.__init__))
+    rebuild_rollups(engine, settings, END, progress=True)
+    shown = [int(p) for p in re.findall(r"(\d+)%\|", capsys.readouterr().err)]
+    assert shown and shown[-1] == 100
+    assert shown == sorted(shown), shown
+
+
+def _every_update(init):
+    def redrawn_at_every_update(self, *args, **kwargs):
+        init(self, *args, **{**kwargs, "mininterval": 0, "miniters": 1})
+    return redrawn_at_every_update
+
+
 def test_a_failed_read_leaves_the_old_rollups(engine, settings, monkeypatch):
     """On SQLite the old roll-ups are deleted while the raw tables are read: a read that fails
     rolls the deletes back with the rest of the rebuild."""
