@@ -137,11 +137,12 @@ def _counted(reads: Iterator[tuple[str, pd.DataFrame]], bar) -> Iterator[tuple[s
 def _rebuilt(reads: Iterator[tuple[str, pd.DataFrame]], settings: Settings, policy_for,
              now: datetime) -> Iterator[tuple]:
     """(table, its new rows) for every roll-up table, ``links`` (contact_id, next_contact_at: NaT for
-    none, stored: whether a link is stored; the contacts whose journey link changed) and ``due_times`` (id, response_due_at: those whose due time changed, after
-    a change of target), each as soon as it is computed: the links and customer weeks from the
-    contacts' journey columns while the rest is read, then the quick tables before the sums of the
-    contacts, so the writer has rows to write while those are summed. ``reads``: the results of
-    ``SOURCES``' queries, in their order."""
+    none, stored: whether a link is stored; the contacts whose journey link changed) and
+    ``due_times`` (id, response_due_at: those whose due time changed, after a change of target),
+    each as soon as it is computed: the links and customer weeks from the contacts' journey
+    columns while the rest is read, then the quick tables before the sums of the contacts, so the
+    writer has rows to write while those are summed. ``reads``: the results of ``SOURCES``'
+    queries, in their order."""
     links = _result(reads, "links")
     journeys = _result(reads, "journeys")
     customer, customers = sorted_codes(journeys["customer_id"], empty=False)

@@ -238,9 +238,8 @@ def _link_journeys(session: Session, source: str, moved: list[SimpleNamespace], 
     light = (CONTACTS.c.id, CONTACTS.c.source, CONTACTS.c.source_id, CONTACTS.c.customer_id,
              CONTACTS.c.arrived_at, LINKS.c.next_contact_at)
     for chunk in chunks(customers):
-        for row in session.execute(select(*light).select_from(LINKED_CONTACTS).where(CONTACTS.c.customer_id.in_(chunk),
-                                                        CONTACTS.c.arrived_at >= earliest,
-                                                        CONTACTS.c.arrived_at <= latest)):
+        for row in session.execute(select(*light).select_from(LINKED_CONTACTS).where(
+                CONTACTS.c.customer_id.in_(chunk), CONTACTS.c.arrived_at >= earliest, CONTACTS.c.arrived_at <= latest)):
             if not (row.source == source and row.source_id in fresh):  # the batch's version wins below
                 journeys[row.customer_id][(row.source, row.source_id)] = (row.arrived_at, row.id, 0,
                                                                           row.next_contact_at)
