@@ -105,10 +105,11 @@ def rebuild_rollups(engine: Engine, settings: Settings, now: datetime, progress:
         clock = rollup_clock(session)  # locked: every filing of records waits for this transaction
         queries = {name: (select_sql(connection.dialect.name, table, kinds, where), kinds)
                    for name, table, kinds, where in SOURCES}
-        total = sum(connection.exec_driver_sql(f"SELECT count(*) FROM ({sql}) AS counted").scalar_one()
+        rows_read = sum(connection.exec_driver_sql(f"SELECT count(*) FROM ({sql}) AS counted").scalar_one()
                     for sql, _ in queries.values())
-        with (tqdm(total=total, unit="row", unit_scale=True, desc="reading", disable=not progress) as bar,
-              closing(read_tables(connection, queries)) as results, _WriteBehind(connection, bar) as writes):
+        # no total until every row to write is known (``_WriteBehind.all_put``): a percentage never falls
+        with (tqdm(unit="row", unit_scale=True, desc="reading", disable=not progress) as bar,
+              closing(read_tables(connection, queries)) as results, _WriteBehind(connection, bar, rows_read) as writes):
             reads = _counted(results, bar)
             if connection.dialect.name != "sqlite":
                 reads = iter(list(reads))  # PostgreSQL reads on this connection (COPY): all before any write
@@ -239,9 +240,9 @@ class _WriteBehind:
     machine's cores. Only the worker touches the connection until every write is done; on an error
     the pending writes are dropped and the transaction rolls back."""
 
-    def __init__(self, connection: Connection, bar):
+    def __init__(self, connection: Connection, bar, rows_read: int):
         self.connection, self.bar = connection, bar
-        self.rows = bar.total or 0  # the rows read and those put so far: the bar's total once all are put
+        self.rows = rows_read  # with the rows put so far: the bar's total once all are put
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-writes")
         self.pending: list[Future] = []
 
@@ -251,8 +252,6 @@ class _WriteBehind:
         Until ``all_put`` the bar counts rows without a total, so its percentage never falls as
         rows still to come are summed."""
         self.rows += len(frame)
-        self.bar.total = None
-        self.bar.refresh()
         self.pending.append(self.worker.submit(self._write, name, frame))
 
     def all_put(self) -> None:
