@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
 import tempfile
 import time
 from datetime import datetime, timezone
 
 from benchmarks.history import store_history
+from benchmarks.yardstick import median_ms
 from dashboard.app import create_app
 from dashboard.settings import load_settings
 from dashboard.store.db import make_engine, upgrade_database
@@ -33,12 +33,7 @@ def _cpu() -> str:
 
 
 def _timed(function, runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return median_ms(function, runs)[0]
 
 
 def main() -> dict:
