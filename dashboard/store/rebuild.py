@@ -247,7 +247,8 @@ class _WriteBehind:
         self.pending: list[Future] = []
 
     def put(self, name: str, frame: pd.DataFrame) -> None:
-        """Write ``frame`` as table ``name``'s rows (``links``, ``due_times``: set a column of contacts).
+        """Write ``frame`` as table ``name``'s rows (``links``: replace the changed rows of
+        ``contact_links``; ``due_times``: set a column of contacts).
 
         Until ``all_put`` the bar counts rows without a total, so its percentage never falls as
         rows still to come are summed."""
